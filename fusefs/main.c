@@ -1,0 +1,182 @@
+/* main.c - the awscredsfs command line.
+ *
+ * For now it offers the engine's planning modes; the filesystem itself
+ * arrives with the FUSE layer.
+ *   awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]
+ *   awscredsfs --check [--config FILE] [--credentials FILE]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "env.h"
+#include "files.h"
+#include "harden.h"
+#include "plan.h"
+#include "planfmt.h"
+#include "profile.h"
+
+#ifndef ACFS_VERSION
+#define ACFS_VERSION "0.0.0"
+#endif
+
+enum { MODE_NONE, MODE_PLAN, MODE_CHECK };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]\n"
+"       awscredsfs --check [--config FILE] [--credentials FILE]\n"
+"       awscredsfs --help | --version\n"
+"\n"
+"Serves AWS role credentials as files.  These modes read the AWS config and\n"
+"credentials files and show how each profile's credentials would be obtained,\n"
+"hop by hop, without contacting AWS.\n"
+"\n"
+"  --plan PROFILE      print the chain of hops for PROFILE; exit 1 with the\n"
+"                      reason when the profile cannot be resolved\n"
+"  --json              print the plan as JSON instead of text\n"
+"  --check             plan every profile and report each one and every\n"
+"                      problem in the files; exit 1 if anything is wrong\n"
+"  --config FILE       the config file (default: $AWS_CONFIG_FILE or\n"
+"                      ~/.aws/config)\n"
+"  --credentials FILE  the credentials file (default:\n"
+"                      $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)\n"
+"  -h, --help          show this help\n"
+"  -V, --version       show the version\n"
+"\n"
+"Secrets are never printed: static keys show only the first characters of\n"
+"the access key id, and an external id only whether it is set.\n");
+}
+
+static void print_problems(const acfs_profiles *set)
+{
+	size_t i, n = acfs_profiles_nproblems(set);
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "awscredsfs: %s\n",
+			acfs_profiles_problem(set, i)->message);
+	if (acfs_profiles_problems_dropped(set) > 0)
+		fprintf(stderr, "awscredsfs: ... and %zu more problems\n",
+			acfs_profiles_problems_dropped(set));
+}
+
+static int do_plan(const acfs_profiles *set, const char *profile, int json)
+{
+	acfs_plan *plan = NULL;
+	acfs_err e;
+
+	if (acfs_plan_build(set, acfs_env_process(), profile, &plan, &e) != ACFS_OK) {
+		fprintf(stderr, "awscredsfs: %s\n", e.msg);
+		return 1;
+	}
+	if (json) {
+		struct json_object *o = acfs_plan_to_json(plan);
+
+		if (o == NULL) {
+			fprintf(stderr, "awscredsfs: out of memory\n");
+			acfs_plan_free(plan);
+			return 1;
+		}
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		acfs_plan_print(plan, stdout);
+	}
+	acfs_plan_free(plan);
+	return 0;
+}
+
+static int do_check(const acfs_profiles *set)
+{
+	size_t i, j, n = acfs_profiles_count(set, ACFS_SECTION_PROFILE);
+	size_t ok = 0, bad = 0;
+	const char *why;
+
+	for (i = 0; i < n; i++) {
+		const acfs_section *s = acfs_profiles_at(set, ACFS_SECTION_PROFILE, i);
+		acfs_plan *plan = NULL;
+		acfs_err e;
+
+		if (acfs_plan_build(set, acfs_env_process(), s->name, &plan,
+				    &e) != ACFS_OK) {
+			printf("error  %s: %s\n", s->name, e.msg);
+			bad++;
+			continue;
+		}
+		printf("ok     %s:", s->name);
+		for (j = 0; j < plan->nhops; j++)
+			printf("%s%s", j ? " -> " : " ",
+			       acfs_hop_kind_name(plan->hops[j].kind));
+		if (!acfs_profile_name_dir_ok(s->name, &why))
+			printf(" (not shown in the mount: the name %s)", why);
+		printf("\n");
+		acfs_plan_free(plan);
+		ok++;
+	}
+	if (acfs_profiles_get(set, ACFS_SECTION_PROFILE, "default") == NULL &&
+	    acfs_plan_env_default(acfs_env_process()))
+		printf("ok     default: from the environment\n");
+	printf("%zu profiles: %zu ok, %zu with errors; %zu problems in the files\n",
+	       n, ok, bad, acfs_profiles_nproblems(set) +
+	       acfs_profiles_problems_dropped(set));
+	return (bad || acfs_profiles_nproblems(set)) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "plan", required_argument, NULL, 'p' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "credentials", required_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *profile = NULL, *config = NULL, *creds = NULL;
+	acfs_locations loc = { 0 };
+	acfs_profiles *set = NULL;
+	acfs_err e;
+	int mode = MODE_NONE, json = 0, c, rc = 2;
+
+	acfs_harden();
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': mode = MODE_PLAN; profile = optarg; break;
+		case 'c': mode = MODE_CHECK; break;
+		case 'j': json = 1; break;
+		case 'C': config = optarg; break;
+		case 'K': creds = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("awscredsfs %s\n", ACFS_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (mode == MODE_NONE || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (acfs_locate(acfs_env_process(), &loc, &e) != ACFS_OK) {
+		fprintf(stderr, "awscredsfs: %s\n", e.msg);
+		return 1;
+	}
+	if (acfs_config_load(config ? config : loc.config_path,
+			     creds ? creds : loc.credentials_path, &set,
+			     &e) == ACFS_E_NOMEM) {
+		fprintf(stderr, "awscredsfs: %s\n", e.msg);
+		rc = 1;
+		goto out;
+	}
+	print_problems(set);
+	rc = mode == MODE_PLAN ? do_plan(set, profile, json) : do_check(set);
+out:
+	acfs_profiles_free(set);
+	acfs_locations_free(&loc);
+	return rc;
+}
