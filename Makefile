@@ -1,0 +1,168 @@
+# awscredsfs - GNU Make build.
+#
+#   make                      build everything into $(O)
+#   make check                build and run every test suite
+#   make check SANITIZE=address,undefined   the same under ASan+UBSan
+#   make check-all            check, check under ASan+UBSan, a clang build,
+#                             and a CHECK_FUZZ_SECONDS fuzz run per target
+#   make fuzz                 build the libFuzzer targets and run each for
+#                             FUZZ_SECONDS (default 60)
+#   make bench                run the benchmark scripts
+#   make install / uninstall  PREFIX, DESTDIR, BINDIR, LIBDIR, MANDIR
+#   make deps                 apt-install what the build and tests need
+
+VERSION := 0.1.0
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+DESTDIR ?=
+
+CC       ?= cc
+SANITIZE ?=
+# Each configuration builds into its own directory, so a sanitizer or
+# clang build never mixes objects with the normal one.
+ifeq ($(SANITIZE),)
+O ?= build
+else
+O ?= build-san
+endif
+
+PKG_CONFIG ?= pkg-config
+ENGINE_PKGS := json-c
+TEST_PKGS   := check json-c
+
+WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -DACFS_VERSION='"$(VERSION)"' -Icommon
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -fPIC -fstack-protector-strong
+CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS))
+LDLIBS_ENGINE := $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS))
+LDLIBS_TEST   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+else
+CPPFLAGS += -D_FORTIFY_SOURCE=2
+endif
+
+COMMON_SRCS := $(sort $(wildcard common/*.c))
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(O)/%.o)
+LIB         := $(O)/libacfs.a
+DAEMON      := $(O)/awscredsfs
+
+UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS   := $(UNIT_SRCS:%.c=$(O)/%)
+CONF_SRCS   := $(sort $(wildcard tests/conformance/run_*.c))
+CONF_BINS   := $(CONF_SRCS:%.c=$(O)/%)
+TESTLIB_OBJ := $(O)/tests/lib/testlib.o
+BENCH_BINS  := $(O)/tests/bench/genconfig
+
+FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_DIR    := build-fuzz
+FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CC     ?= clang
+
+MAN_SRCS    := $(wildcard man/*.rst)
+MAN_PAGES   := $(MAN_SRCS:man/%.rst=$(O)/man/%)
+
+.PHONY: all check check-all tests fuzz fuzz-build bench install uninstall \
+        clean deps demo man
+
+all: $(DAEMON) man
+
+$(O)/%.o: %.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(DAEMON): $(O)/fusefs/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ENGINE)
+
+$(O)/tests/lib/%.o: tests/lib/%.c tests/lib/testlib.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell $(PKG_CONFIG) --cflags check) -c -o $@ $<
+
+$(O)/tests/unit/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIB) tests/lib/testlib.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell $(PKG_CONFIG) --cflags check) \
+	  $(LDFLAGS) -o $@ $< $(TESTLIB_OBJ) $(LIB) $(LDLIBS_TEST)
+
+$(O)/tests/conformance/%: tests/conformance/%.c $(TESTLIB_OBJ) $(LIB) tests/lib/testlib.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(TESTLIB_OBJ) $(LIB) $(LDLIBS_TEST)
+
+$(O)/tests/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+tests: all $(UNIT_BINS) $(CONF_BINS) $(BENCH_BINS)
+
+# One summary line at the end: "N passed, N failed, N skipped".
+check: tests
+	ACFS_VERSION=$(VERSION) tests/run-checks.sh $(O)
+
+CHECK_FUZZ_SECONDS ?= 30
+
+check-all:
+	$(MAKE) tests
+	$(MAKE) tests SANITIZE=address,undefined
+	$(MAKE) tests CC=clang O=build-clang
+	$(MAKE) fuzz-build
+	ACFS_VERSION=$(VERSION) ACFS_FUZZ_DIR=$(FUZZ_DIR) \
+	  ACFS_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run-checks.sh build build-san
+
+# --- fuzzing (clang + libFuzzer, always with ASan+UBSan) ---
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -D_GNU_SOURCE -Icommon \
+               $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS))
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(COMMON_SRCS) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRCS) $(LDLIBS_ENGINE)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+bench: tests
+	tests/bench/bench-plan.sh $(O)
+
+# --- man pages: reStructuredText sources built with rst2man ---
+man: $(MAN_PAGES)
+
+$(O)/man/%: man/%.rst
+	@mkdir -p $(dir $@)
+	rst2man --exit-status=2 $< $@
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(DAEMON) $(DESTDIR)$(BINDIR)/awscredsfs
+	for p in $(MAN_PAGES); do \
+	  install -m 0644 $$p $(DESTDIR)$(MANDIR)/man1/$$(basename $$p); done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/awscredsfs
+	for p in $(MAN_SRCS:man/%.rst=%); do \
+	  rm -f $(DESTDIR)$(MANDIR)/man1/$$p; done
+
+deps:
+	scripts/install-deps
+
+demo: all
+	scripts/demo $(O)
+
+clean:
+	rm -rf build build-san build-clang build-fuzz
