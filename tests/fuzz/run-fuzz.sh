@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target in DIR for SECONDS each.
+#   tests/fuzz/run-fuzz.sh build-fuzz 300 [TARGET]
+# New corpus entries go to DIR/corpus/<target>; the seed corpus is read in
+# place from ../shared/conformance (never copied).  Exits non-zero when a
+# target finds a crash, leak or UB; the reproducer is left in DIR/.
+set -u
+dir=${1:?usage: run-fuzz.sh DIR SECONDS}
+secs=${2:-60}
+only=${3:-}
+cd "$(dirname "$0")/../.." || exit 2
+conf=${ACFS_CONFORMANCE:-../shared/conformance}
+status=0
+for bin in "$dir"/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=$(basename "$bin")
+	[ -z "$only" ] || [ "$only" = "$name" ] || continue
+	seeds=()
+	case $name in
+	fuzz_profile)
+		if [ -d "$conf/profile-fuzz-seeds-aws-c-auth/parse_config_profile" ]; then
+			seeds=("$conf/profile-fuzz-seeds-aws-c-auth/parse_config_profile")
+		else
+			echo "SKIP seeds for $name: $conf is absent; fuzzing from an empty corpus"
+		fi ;;
+	esac
+	mkdir -p "$dir/corpus/$name"
+	echo "=== $name for ${secs}s"
+	log="$dir/$name.log"
+	# -max_len 8192: long enough for multi-profile chains; long lines are
+	# covered by the unit and CLI tests.
+	"$bin" -max_total_time="$secs" -print_final_stats=1 -max_len=8192 \
+		-rss_limit_mb=2048 -timeout=10 -artifact_prefix="$dir/$name-" \
+		"$dir/corpus/$name" "${seeds[@]}" > "$log" 2>&1
+	rc=$?
+	grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|cov:' "$log" | tail -n 3
+	if [ "$rc" -ne 0 ]; then
+		echo "$name: FAILED (exit $rc); see $log"
+		tail -n 40 "$log"
+		status=1
+	else
+		echo "$name: no finding in ${secs}s"
+	fi
+done
+exit $status
