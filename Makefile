@@ -39,9 +39,11 @@ WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 CPPFLAGS += -D_GNU_SOURCE -DACFS_VERSION='"$(VERSION)"' -Icommon
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -fPIC -fstack-protector-strong
-CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS))
-LDLIBS_ENGINE := $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS))
-LDLIBS_TEST   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+# Quiet when pkg-config or a package is missing: `make deps` installs
+# them, and the targets that build after it run in a fresh make.
+CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
+LDLIBS_ENGINE := $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null)
+LDLIBS_TEST   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
@@ -91,11 +93,11 @@ $(DAEMON): $(O)/fusefs/main.o $(LIB)
 
 $(O)/tests/lib/%.o: tests/lib/%.c tests/lib/testlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell $(PKG_CONFIG) --cflags check) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell $(PKG_CONFIG) --cflags check 2>/dev/null) -c -o $@ $<
 
 $(O)/tests/unit/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIB) tests/lib/testlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell $(PKG_CONFIG) --cflags check) \
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell $(PKG_CONFIG) --cflags check 2>/dev/null) \
 	  $(LDFLAGS) -o $@ $< $(TESTLIB_OBJ) $(LIB) $(LDLIBS_TEST)
 
 $(O)/tests/conformance/%: tests/conformance/%.c $(TESTLIB_OBJ) $(LIB) tests/lib/testlib.h
@@ -110,7 +112,8 @@ $(O)/tests/bench/%: tests/bench/%.c
 tests: all $(UNIT_BINS) $(CONF_BINS) $(BENCH_BINS)
 
 # One summary line at the end: "N passed, N failed, N skipped".
-check: tests
+check:
+	$(MAKE) tests
 	ACFS_VERSION=$(VERSION) tests/run-checks.sh $(O)
 
 CHECK_FUZZ_SECONDS ?= 30
@@ -126,7 +129,7 @@ check-all:
 # --- fuzzing (clang + libFuzzer, always with ASan+UBSan) ---
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -D_GNU_SOURCE -Icommon \
-               $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS))
+               $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(COMMON_SRCS) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -137,7 +140,8 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	tests/fuzz/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
-bench: tests
+bench:
+	$(MAKE) tests
 	tests/bench/bench-plan.sh $(O)
 
 # --- man pages: reStructuredText sources built with rst2man ---
@@ -161,7 +165,8 @@ uninstall:
 deps:
 	scripts/install-deps
 
-demo: all
+# Builds in a fresh make, after scripts/demo has installed what is missing.
+demo:
 	scripts/demo $(O)
 
 clean:

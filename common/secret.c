@@ -1,6 +1,7 @@
 /* secret.c - wiping frees and the capped buffer. */
 #include "secret.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,13 +56,17 @@ acfs_code acfs_buf_add(acfs_buf *b, const void *p, size_t n)
 	size_t need, ncap;
 	char *nd;
 
-	if (n > b->max || b->len > b->max - n)
+	/* The NUL needs one byte more than len + n: refuse anything that
+	 * would make len + n + 1 wrap around. */
+	if (n > b->max || b->len > b->max - n || b->len + n == SIZE_MAX)
 		return ACFS_E_TOOBIG;
 	need = b->len + n + 1;
 	if (need > b->cap) {
 		ncap = b->cap ? b->cap : 64;
-		while (ncap < need)
+		while (ncap < need && ncap <= SIZE_MAX / 2)
 			ncap *= 2;
+		if (ncap < need)
+			ncap = need;
 		/* Grow by copy so the old block can be wiped: realloc may
 		 * leave a copy of a secret behind in freed memory. */
 		nd = malloc(ncap);

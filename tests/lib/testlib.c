@@ -88,7 +88,7 @@ char *tl_read_file(const char *path, size_t *len)
 
 const char *tl_write_temp(int slot, const char *data, size_t len)
 {
-	static char paths[8][256];
+	static char paths[8][256 + 16];   /* dir + "/fileN" */
 	static char dir[256];
 	FILE *f;
 
