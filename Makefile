@@ -109,6 +109,9 @@ $(O)/tests/bench/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+# Keep the shared test object: make would delete it as an intermediate.
+.SECONDARY: $(TESTLIB_OBJ)
+
 tests: all $(UNIT_BINS) $(CONF_BINS) $(BENCH_BINS)
 
 # One summary line at the end: "N passed, N failed, N skipped".

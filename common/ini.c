@@ -267,7 +267,11 @@ static acfs_code one_line(reader *r, const char *s, const char *e)
 	trim(&ts, &te);
 	if (ts == te)
 		return ACFS_OK;            /* blank lines keep the property open */
-	if (*s == '#' || *s == ';')
+	/* A comment line, indented or not.  smithy-rs takes an indented one
+	 * as a continuation (and rejects it among sub-properties); botocore's
+	 * configparser, like the AWS CLI, skips it.  We follow botocore so a
+	 * commented line inside an "s3 =" block does not break the profile. */
+	if (*ts == '#' || *ts == ';')
 		return ACFS_OK;
 	if (*s == '[')
 		return header(r, s, e);

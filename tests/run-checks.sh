@@ -72,6 +72,7 @@ for build in "$@"; do
 		echo "${tag}build 0 1 0" >> "$results"
 		continue
 	fi
+	export ACFS_SUITE_PREFIX=$tag
 	# Sanitizer builds: fail hard on any report.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -10,10 +10,13 @@
 void tl_report(const char *suite, int passed, int failed, int skipped)
 {
 	const char *path = getenv("ACFS_RESULTS");
+	const char *prefix = getenv("ACFS_SUITE_PREFIX");
 	FILE *f;
 
-	printf("suite %s: passed=%d failed=%d skipped=%d\n", suite, passed,
-	       failed, skipped);
+	if (prefix == NULL)
+		prefix = "";
+	printf("suite %s%s: passed=%d failed=%d skipped=%d\n", prefix, suite,
+	       passed, failed, skipped);
 	fflush(stdout);
 	if (path == NULL)
 		return;
@@ -22,7 +25,7 @@ void tl_report(const char *suite, int passed, int failed, int skipped)
 		perror(path);
 		return;
 	}
-	fprintf(f, "%s %d %d %d\n", suite, passed, failed, skipped);
+	fprintf(f, "%s%s %d %d %d\n", prefix, suite, passed, failed, skipped);
 	fclose(f);
 }
 

@@ -9,7 +9,8 @@
 
 /* Reports a suite's counts: prints "suite NAME: passed=P failed=F
  * skipped=S" and appends "NAME P F S" to the file named by $ACFS_RESULTS
- * (when set), which tests/run-checks.sh adds up. */
+ * (when set), which tests/run-checks.sh adds up.  NAME is prefixed with
+ * $ACFS_SUITE_PREFIX ("san/" for the sanitizer build). */
 void tl_report(const char *suite, int passed, int failed, int skipped);
 
 /* Runs a Check suite in fork mode with CK_ENV verbosity, reports it with
