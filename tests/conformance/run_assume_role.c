@@ -17,7 +17,6 @@
  * With ACFS_VERBOSE set, each passing Error case prints the engine's
  * message beside the SDK's, to check that it fails for the right reason.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,25 +32,6 @@
 #define SUITE "conformance/assume_role"
 #define DATA "profile-chain-assume-role/assume-role-tests.json"
 #define DOCUMENTED_CASES 28
-
-typedef struct {
-	char why[1024];
-	int ndiff;
-} diff;
-
-static void differ(diff *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void differ(diff *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->ndiff++ > 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(d->why, sizeof(d->why), fmt, ap);
-	va_end(ap);
-}
 
 /* Whether a value can be written as "key = value" and read back as is. */
 static int ini_value_ok(const char *v)
@@ -74,17 +54,18 @@ static int ini_value_ok(const char *v)
 /* Writes the sections of one kind as ini text.  Returns 0 when something
  * cannot be written faithfully (d says what). */
 static int write_sections(FILE *f, json_object *obj, const char *prefix,
-			  diff *d)
+			  tl_diff *d)
 {
 	if (!json_object_is_type(obj, json_type_object)) {
-		differ(d, "malformed case: %s sections are not an object", prefix);
+		tl_differ(d, "malformed case: %s sections are not an object",
+			  prefix);
 		return 0;
 	}
 	json_object_object_foreach(obj, name, props) {
 		if (!acfs_ini_identifier_ok(name, strlen(name)) ||
 		    !json_object_is_type(props, json_type_object)) {
-			differ(d, "runner: cannot write [%s %s] as ini", prefix,
-			       name);
+			tl_differ(d, "runner: cannot write [%s %s] as ini",
+				  prefix, name);
 			return 0;
 		}
 		fprintf(f, "[%s %s]\n", prefix, name);
@@ -94,8 +75,8 @@ static int write_sections(FILE *f, json_object *obj, const char *prefix,
 			if (!acfs_ini_identifier_ok(key, strlen(key)) ||
 			    !json_object_is_type(val, json_type_string) ||
 			    !ini_value_ok(v)) {
-				differ(d, "runner: cannot write [%s %s] %s as "
-				       "ini", prefix, name, key);
+				tl_differ(d, "runner: cannot write [%s %s] %s "
+					  "as ini", prefix, name, key);
 				return 0;
 			}
 			fprintf(f, "%s = %s\n", key, v);
@@ -106,15 +87,15 @@ static int write_sections(FILE *f, json_object *obj, const char *prefix,
 
 /* Checks that the sections read back hold exactly the input. */
 static void check_round_trip(const acfs_profiles *set, acfs_section_kind kind,
-			     json_object *obj, diff *d)
+			     json_object *obj, tl_diff *d)
 {
 	json_object_object_foreach(obj, name, props) {
 		const acfs_section *s = acfs_profiles_get(set, kind, name);
 
 		if (s == NULL ||
 		    s->nprops != (size_t)json_object_object_length(props)) {
-			differ(d, "runner: section '%s' did not read back from "
-			       "the ini text", name);
+			tl_differ(d, "runner: section '%s' did not read back "
+				  "from the ini text", name);
 			return;
 		}
 		json_object_object_foreach(props, key, val) {
@@ -122,19 +103,21 @@ static void check_round_trip(const acfs_profiles *set, acfs_section_kind kind,
 
 			if (got == NULL ||
 			    strcmp(got, json_object_get_string(val)) != 0) {
-				differ(d, "runner: '%s' key '%s' did not read "
-				       "back from the ini text", name, key);
+				tl_differ(d, "runner: '%s' key '%s' did not "
+					  "read back from the ini text", name,
+					  key);
 				return;
 			}
 		}
 	}
 	if (acfs_profiles_count(set, kind) !=
 	    (size_t)json_object_object_length(obj))
-		differ(d, "runner: extra sections read back from the ini text");
+		tl_differ(d, "runner: extra sections read back from the ini "
+			  "text");
 }
 
 /* Builds the profile set of a case through the ini parser. */
-static acfs_profiles *load_input(json_object *input, diff *d)
+static acfs_profiles *load_input(json_object *input, tl_diff *d)
 {
 	json_object *profiles, *sso = NULL;
 	acfs_profiles *set = NULL;
@@ -144,13 +127,13 @@ static acfs_profiles *load_input(json_object *input, diff *d)
 	int ok;
 
 	if (!json_object_object_get_ex(input, "profiles", &profiles)) {
-		differ(d, "malformed case: no input.profiles");
+		tl_differ(d, "malformed case: no input.profiles");
 		return NULL;
 	}
 	json_object_object_get_ex(input, "sso_sessions", &sso);
 	f = open_memstream(&text, &len);
 	if (f == NULL) {
-		differ(d, "runner: open_memstream failed");
+		tl_differ(d, "runner: open_memstream failed");
 		return NULL;
 	}
 	ok = write_sections(f, profiles, "profile", d);
@@ -161,14 +144,14 @@ static acfs_profiles *load_input(json_object *input, diff *d)
 		goto out;
 	set = acfs_profiles_new();
 	if (set == NULL) {
-		differ(d, "out of memory");
+		tl_differ(d, "out of memory");
 		goto out;
 	}
 	if (acfs_ini_parse(set, ACFS_SRC_CONFIG, text, len) != ACFS_OK) {
 		const acfs_problem *p = acfs_profiles_problem(set, 0);
 
-		differ(d, "the written ini text did not parse: %s",
-		       p ? p->message : "(out of memory)");
+		tl_differ(d, "the written ini text did not parse: %s",
+			  p ? p->message : "(out of memory)");
 		goto fail;
 	}
 	check_round_trip(set, ACFS_SECTION_PROFILE, profiles, d);
@@ -186,7 +169,7 @@ out:
 
 /* Compares hop field got with the step's optional field key. */
 static void field(const char *step, size_t i, json_object *obj,
-		  const char *key, const char *got, diff *d)
+		  const char *key, const char *got, tl_diff *d)
 {
 	json_object *jv;
 	const char *want = NULL;
@@ -197,14 +180,15 @@ static void field(const char *step, size_t i, json_object *obj,
 		return;
 	if (want != NULL && got != NULL && strcmp(want, got) == 0)
 		return;
-	differ(d, "step %zu %s: %s: expected %s%s%s, got %s%s%s", i + 1, step,
-	       key, want ? "\"" : "", want ? want : "(absent)", want ? "\"" : "",
-	       got ? "\"" : "", got ? got : "(absent)", got ? "\"" : "");
+	tl_differ(d, "step %zu %s: %s: expected %s%s%s, got %s%s%s", i + 1,
+		  step, key, want ? "\"" : "", want ? want : "(absent)",
+		  want ? "\"" : "", got ? "\"" : "", got ? got : "(absent)",
+		  got ? "\"" : "");
 }
 
 /* Fails on a step field the runner does not compare. */
 static void known_fields(const char *step, size_t i, json_object *obj,
-			 const char *const *known, diff *d)
+			 const char *const *known, tl_diff *d)
 {
 	size_t k;
 
@@ -214,8 +198,8 @@ static void known_fields(const char *step, size_t i, json_object *obj,
 			if (strcmp(known[k], key) == 0)
 				break;
 		if (known[k] == NULL)
-			differ(d, "step %zu %s: runner does not know field '%s'",
-			       i + 1, step, key);
+			tl_differ(d, "step %zu %s: runner does not know field "
+				  "'%s'", i + 1, step, key);
 	}
 }
 
@@ -234,7 +218,7 @@ static const char *named_source(acfs_hop_kind kind)
 }
 
 static void compare_step(const acfs_hop *h, size_t i, json_object *step,
-			 diff *d)
+			 tl_diff *d)
 {
 	static const char *const ak[] = { "access_key_id",
 		"secret_access_key", "session_token", "account_id", NULL };
@@ -246,8 +230,8 @@ static void compare_step(const acfs_hop *h, size_t i, json_object *step,
 
 	if (!json_object_is_type(step, json_type_object) ||
 	    json_object_object_length(step) != 1) {
-		differ(d, "malformed case: step %zu is not a one-key object",
-		       i + 1);
+		tl_differ(d, "malformed case: step %zu is not a one-key object",
+			  i + 1);
 		return;
 	}
 	json_object_object_foreach(step, kind, obj) {
@@ -263,10 +247,10 @@ static void compare_step(const acfs_hop *h, size_t i, json_object *step,
 			   named_source(h->kind) != NULL) {
 			if (strcmp(json_object_get_string(obj),
 				   named_source(h->kind)) != 0)
-				differ(d, "step %zu NamedSource: expected %s, "
-				       "got %s", i + 1,
-				       json_object_get_string(obj),
-				       named_source(h->kind));
+				tl_differ(d, "step %zu NamedSource: expected "
+					  "%s, got %s", i + 1,
+					  json_object_get_string(obj),
+					  named_source(h->kind));
 		} else if (strcmp(kind, "WebIdentityToken") == 0 &&
 			   h->kind == ACFS_HOP_WEB_IDENTITY) {
 			known_fields(kind, i, obj, wi, d);
@@ -283,8 +267,8 @@ static void compare_step(const acfs_hop *h, size_t i, json_object *step,
 			field(kind, i, obj, "role_session_name",
 			      h->role_session_name, d);
 		} else {
-			differ(d, "step %zu: expected %s, got a %s hop", i + 1,
-			       kind, got);
+			tl_differ(d, "step %zu: expected %s, got a %s hop",
+				  i + 1, kind, got);
 		}
 	}
 }
@@ -304,7 +288,7 @@ static result run_case(json_object *tc, size_t idx)
 	acfs_err err;
 	acfs_code rc;
 	size_t i, n;
-	diff d;
+	tl_diff d;
 
 	memset(&d, 0, sizeof(d));
 	acfs_err_clear(&err);
@@ -314,8 +298,8 @@ static result run_case(json_object *tc, size_t idx)
 	if (!json_object_object_get_ex(tc, "input", &input) ||
 	    !json_object_object_get_ex(tc, "output", &output) ||
 	    !json_object_object_get_ex(input, "selected_profile", &jv)) {
-		differ(&d, "malformed case: no input, output or "
-		       "selected_profile");
+		tl_differ(&d, "malformed case: no input, output or "
+			  "selected_profile");
 		goto out;
 	}
 	selected = json_object_get_string(jv);
@@ -326,13 +310,14 @@ static result run_case(json_object *tc, size_t idx)
 	if (strstr(docs, "SSO") != NULL) {
 		/* Deliberately unsupported: the planner must say so. */
 		if (rc != ACFS_E_UNSUPPORTED)
-			differ(&d, "SSO case: expected ACFS_E_UNSUPPORTED, got "
-			       "%s%s%s", rc == ACFS_OK ? "a plan" :
-			       acfs_strerror(rc), rc == ACFS_OK ? "" : ": ",
-			       rc == ACFS_OK ? "" : err.msg);
+			tl_differ(&d, "SSO case: expected ACFS_E_UNSUPPORTED, "
+				  "got %s%s%s",
+				  rc == ACFS_OK ? "a plan" : acfs_strerror(rc),
+				  rc == ACFS_OK ? "" : ": ",
+				  rc == ACFS_OK ? "" : err.msg);
 		else if (strcasestr(err.msg, "SSO") == NULL)
-			differ(&d, "SSO case: ACFS_E_UNSUPPORTED without "
-			       "naming SSO: %s", err.msg);
+			tl_differ(&d, "SSO case: ACFS_E_UNSUPPORTED without "
+				  "naming SSO: %s", err.msg);
 		else
 			printf("UNSUPPORTED-AS-DESIGNED [%zu] %s: %s\n", idx,
 			       docs, err.msg);
@@ -341,12 +326,13 @@ static result run_case(json_object *tc, size_t idx)
 	}
 	if (json_object_object_get_ex(output, "Error", &jerr)) {
 		if (rc == ACFS_OK)
-			differ(&d, "expected an error (the SDK says \"%s\"), got "
-			       "a plan of %zu hops", json_object_get_string(jerr),
-			       plan->nhops);
+			tl_differ(&d, "expected an error (the SDK says "
+				  "\"%s\"), got a plan of %zu hops",
+				  json_object_get_string(jerr), plan->nhops);
 		else if (plan != NULL || err.msg[0] == '\0')
-			differ(&d, "failed with %s but %s", acfs_strerror(rc),
-			       plan ? "still returned a plan" : "no message");
+			tl_differ(&d, "failed with %s but %s",
+				  acfs_strerror(rc), plan ?
+				  "still returned a plan" : "no message");
 		else if (getenv("ACFS_VERBOSE") != NULL)
 			printf("ok [%zu] %s: SDK \"%s\"; engine %s: %s\n", idx,
 			       docs, json_object_get_string(jerr),
@@ -355,33 +341,27 @@ static result run_case(json_object *tc, size_t idx)
 	}
 	if (!json_object_object_get_ex(output, "ProfileChain", &chain) ||
 	    !json_object_is_type(chain, json_type_array)) {
-		differ(&d, "malformed case: no output.ProfileChain array");
+		tl_differ(&d, "malformed case: no output.ProfileChain array");
 		goto out;
 	}
 	if (rc != ACFS_OK) {
-		differ(&d, "expected a chain, got %s: %s", acfs_strerror(rc),
-		       err.msg);
+		tl_differ(&d, "expected a chain, got %s: %s", acfs_strerror(rc),
+			  err.msg);
 		goto out;
 	}
 	n = json_object_array_length(chain);
 	if (plan->nhops != n) {
-		differ(&d, "expected %zu steps, got %zu", n, plan->nhops);
+		tl_differ(&d, "expected %zu steps, got %zu", n, plan->nhops);
 		goto out;
 	}
 	for (i = 0; i < n; i++)
 		compare_step(&plan->hops[i], i,
 			     json_object_array_get_idx(chain, i), &d);
 out:
-	if (d.ndiff > 0) {
-		if (d.ndiff > 1)
-			printf("FAIL [%zu] %s: %s (and %d more differences)\n",
-			       idx, docs, d.why, d.ndiff - 1);
-		else
-			printf("FAIL [%zu] %s: %s\n", idx, docs, d.why);
+	if (!tl_diff_passed(&d, idx, docs))
 		res = R_FAIL;
-	} else if (res != R_UNSUPPORTED) {
+	else if (res != R_UNSUPPORTED)
 		res = R_PASS;
-	}
 	acfs_plan_free(plan);
 	acfs_profiles_free(set);
 	return res;
@@ -389,37 +369,17 @@ out:
 
 int main(void)
 {
-	const char *dir = tl_conformance_dir();
-	int passed = 0, failed = 0, unsupported = 0;
-	json_object *root = NULL;
-	char path[4096];
+	int passed = 0, failed = 0, unsupported = 0, status;
+	json_object *root, *cases;
 	size_t i, n;
 
-	if (dir == NULL) {
-		printf("SKIP %s: conformance data not found (../shared/conformance "
-		       "or $ACFS_CONFORMANCE)\n", SUITE);
-		tl_report(SUITE, 0, 0, 1);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "%s/%s", dir, DATA);
-	root = json_object_from_file(path);
-	if (root == NULL || !json_object_is_type(root, json_type_array)) {
-		const char *why = root ? NULL : json_util_get_last_err();
-
-		if (why == NULL)
-			why = "not a JSON array";
-		printf("FAIL %s: cannot read %s: %.*s\n", SUITE, path,
-		       (int)strcspn(why, "\n"), why);
-		tl_report(SUITE, 0, 1, 0);
-		json_object_put(root);
-		return 1;
-	}
-	n = json_object_array_length(root);
-	if (n != DOCUMENTED_CASES)
-		printf("NOTE %s: %zu cases, the README documents %d\n", SUITE, n,
-		       DOCUMENTED_CASES);
+	root = tl_conformance_load(SUITE, DATA, NULL, DOCUMENTED_CASES, &cases,
+				   &status);
+	if (root == NULL)
+		return status;
+	n = json_object_array_length(cases);
 	for (i = 0; i < n; i++) {
-		switch (run_case(json_object_array_get_idx(root, i), i)) {
+		switch (run_case(json_object_array_get_idx(cases, i), i)) {
 		case R_PASS:
 			passed++;
 			break;

@@ -275,20 +275,14 @@ static void run_section(const suite_data *sd, int sts, counts *c)
 
 int main(void)
 {
-	const char *dir = tl_conformance_dir();
-	json_object *root = NULL, *suites, *s0;
+	const char *path = tl_conformance_path(SUITE, DATA);
+	json_object *root, *suites, *s0;
 	counts c = { 0, 0 };
 	suite_data sd;
-	char path[4096];
 	size_t n;
 
-	if (dir == NULL) {
-		printf("SKIP %s: conformance data not found (../shared/conformance "
-		       "or $ACFS_CONFORMANCE)\n", SUITE);
-		tl_report(SUITE, 0, 0, 1);
+	if (path == NULL)
 		return 0;
-	}
-	snprintf(path, sizeof(path), "%s/%s", dir, DATA);
 	root = json_object_from_file(path);
 	memset(&sd, 0, sizeof(sd));
 	if (root != NULL &&
@@ -305,22 +299,13 @@ int main(void)
 			sd.tests = NULL;
 	}
 	if (sd.profiles == NULL || sd.services == NULL || sd.clients == NULL ||
-	    sd.envs == NULL || sd.tests == NULL) {
-		const char *why = root ? NULL : json_util_get_last_err();
-
-		if (why == NULL)
-			why = "not one test suite with profiles, services, "
-			      "client_configs, environments and endpointUrlTests";
-		printf("FAIL %s: cannot read %s: %.*s\n", SUITE, path,
-		       (int)strcspn(why, "\n"), why);
-		tl_report(SUITE, 0, 1, 0);
-		json_object_put(root);
-		return 1;
-	}
+	    sd.envs == NULL || sd.tests == NULL)
+		return tl_conformance_bad(SUITE, path, root,
+					  "not one test suite with profiles, "
+					  "services, client_configs, "
+					  "environments and endpointUrlTests");
 	n = json_object_array_length(sd.tests);
-	if (n != DOCUMENTED_CASES)
-		printf("NOTE %s: %zu cases, the README documents %d\n", SUITE, n,
-		       DOCUMENTED_CASES);
+	tl_conformance_note(SUITE, n, "cases", DOCUMENTED_CASES);
 	run_section(&sd, 0, &c);
 	run_section(&sd, 1, &c);
 	json_object_put(root);

@@ -106,37 +106,16 @@ out:
 
 int main(void)
 {
-	const char *dir = tl_conformance_dir();
-	json_object *root = NULL, *tests, *tc, *jv;
-	int passed = 0, failed = 0, skipped = 0;
+	json_object *root, *tests, *tc, *jv;
+	int passed = 0, failed = 0, skipped = 0, status;
 	const char *name, *platform;
-	char path[4096];
 	size_t i, n;
 
-	if (dir == NULL) {
-		printf("SKIP %s: conformance data not found (../shared/conformance "
-		       "or $ACFS_CONFORMANCE)\n", SUITE);
-		tl_report(SUITE, 0, 0, 1);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "%s/%s", dir, DATA);
-	root = json_object_from_file(path);
-	if (root == NULL || !json_object_object_get_ex(root, "tests", &tests) ||
-	    !json_object_is_type(tests, json_type_array)) {
-		const char *why = root ? NULL : json_util_get_last_err();
-
-		if (why == NULL)
-			why = "no \"tests\" array";
-		printf("FAIL %s: cannot read %s: %.*s\n", SUITE, path,
-		       (int)strcspn(why, "\n"), why);
-		tl_report(SUITE, 0, 1, 0);
-		json_object_put(root);
-		return 1;
-	}
+	root = tl_conformance_load(SUITE, DATA, "tests", DOCUMENTED_CASES,
+				   &tests, &status);
+	if (root == NULL)
+		return status;
 	n = json_object_array_length(tests);
-	if (n != DOCUMENTED_CASES)
-		printf("NOTE %s: %zu cases, the README documents %d\n", SUITE, n,
-		       DOCUMENTED_CASES);
 	for (i = 0; i < n; i++) {
 		tc = json_object_array_get_idx(tests, i);
 		name = json_object_object_get_ex(tc, "name", &jv)

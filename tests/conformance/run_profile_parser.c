@@ -10,7 +10,6 @@
  * text is Rust's own message and is not compared.  Every other case must
  * parse cleanly.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -25,67 +24,15 @@
 #define DATA "profile-parser/profile-parser-tests.json"
 #define DOCUMENTED_CASES 65
 
-/* The first difference of a case, and how many more there were. */
-typedef struct {
-	char why[1024];
-	int ndiff;
-} diff;
-
-static void differ(diff *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void differ(diff *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->ndiff++ > 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(d->why, sizeof(d->why), fmt, ap);
-	va_end(ap);
-}
-
-/* s[0..n) as a quoted C string, cut to fit out. */
-static const char *esc(char *out, size_t sz, const char *s, size_t n)
-{
-	size_t o = 0, i;
-
-	if (s == NULL) {
-		snprintf(out, sz, "(absent)");
-		return out;
-	}
-	out[o++] = '"';
-	for (i = 0; i < n && o + 8 < sz; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n')
-			o += (size_t)snprintf(out + o, sz - o, "\\n");
-		else if (c == '\r')
-			o += (size_t)snprintf(out + o, sz - o, "\\r");
-		else if (c == '\t')
-			o += (size_t)snprintf(out + o, sz - o, "\\t");
-		else if (c == '"' || c == '\\')
-			o += (size_t)snprintf(out + o, sz - o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, sz - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	if (i < n)
-		o += (size_t)snprintf(out + o, sz - o, "...");
-	snprintf(out + o, sz - o, "\"");
-	return out;
-}
-
 static void compare_props(const acfs_section *s, const char *label,
-			  json_object *want, diff *d)
+			  json_object *want, tl_diff *d)
 {
 	char a[256], b[256];
 	size_t i;
 
 	if (!json_object_is_type(want, json_type_object)) {
-		differ(d, "malformed case: %s '%s' is not an object", label,
-		       s->name);
+		tl_differ(d, "malformed case: %s '%s' is not an object", label,
+			  s->name);
 		return;
 	}
 	json_object_object_foreach(want, key, val) {
@@ -94,19 +41,22 @@ static void compare_props(const acfs_section *s, const char *label,
 		size_t wl = (size_t)json_object_get_string_len(val);
 
 		if (!json_object_is_type(val, json_type_string)) {
-			differ(d, "malformed case: %s '%s' key '%s' is not a "
-			       "string", label, s->name, key);
+			tl_differ(d, "malformed case: %s '%s' key '%s' is not "
+				  "a string", label, s->name, key);
 			continue;
 		}
 		if (p == NULL) {
-			differ(d, "%s '%s': key '%s' missing (expected %s)",
-			       label, s->name, key, esc(a, sizeof(a), wv, wl));
+			tl_differ(d, "%s '%s': key '%s' missing (expected %s)",
+				  label, s->name, key,
+				  tl_esc(a, sizeof(a), wv, wl));
 			continue;
 		}
 		if (strlen(p->value) != wl || memcmp(p->value, wv, wl) != 0)
-			differ(d, "%s '%s': key '%s': expected %s, got %s",
-			       label, s->name, key, esc(a, sizeof(a), wv, wl),
-			       esc(b, sizeof(b), p->value, strlen(p->value)));
+			tl_differ(d, "%s '%s': key '%s': expected %s, got %s",
+				  label, s->name, key,
+				  tl_esc(a, sizeof(a), wv, wl),
+				  tl_esc(b, sizeof(b), p->value,
+					 strlen(p->value)));
 	}
 	for (i = 0; i < s->nprops; i++) {
 		int found = 0;
@@ -117,29 +67,29 @@ static void compare_props(const acfs_section *s, const char *label,
 				found = 1;
 		}
 		if (!found)
-			differ(d, "%s '%s': unexpected key '%s' = %s", label,
-			       s->name, s->props[i].key,
-			       esc(a, sizeof(a), s->props[i].value,
-				   strlen(s->props[i].value)));
+			tl_differ(d, "%s '%s': unexpected key '%s' = %s", label,
+				  s->name, s->props[i].key,
+				  tl_esc(a, sizeof(a), s->props[i].value,
+				  strlen(s->props[i].value)));
 	}
 }
 
 /* Compares every section of one kind with the expected object. */
 static void compare_kind(const acfs_profiles *set, acfs_section_kind kind,
-			 const char *label, json_object *want, diff *d)
+			 const char *label, json_object *want, tl_diff *d)
 {
 	const acfs_section *s;
 	size_t i;
 
 	if (!json_object_is_type(want, json_type_object)) {
-		differ(d, "malformed case: the expected %ss are not an object",
-		       label);
+		tl_differ(d, "malformed case: the expected %ss are not an "
+			  "object", label);
 		return;
 	}
 	json_object_object_foreach(want, name, props) {
 		s = acfs_profiles_get(set, kind, name);
 		if (s == NULL) {
-			differ(d, "%s '%s' missing", label, name);
+			tl_differ(d, "%s '%s' missing", label, name);
 			continue;
 		}
 		compare_props(s, label, props, d);
@@ -147,8 +97,8 @@ static void compare_kind(const acfs_profiles *set, acfs_section_kind kind,
 	for (i = 0; i < acfs_profiles_count(set, kind); i++) {
 		s = acfs_profiles_at(set, kind, i);
 		if (!json_object_object_get_ex(want, s->name, NULL))
-			differ(d, "unexpected %s '%s' (%zu properties)", label,
-			       s->name, s->nprops);
+			tl_differ(d, "unexpected %s '%s' (%zu properties)",
+				  label, s->name, s->nprops);
 	}
 }
 
@@ -172,46 +122,47 @@ static int run_case(json_object *tc, size_t idx)
 	acfs_profiles *set = NULL;
 	acfs_code rc_cfg, rc_cred;
 	const acfs_problem *pb;
-	diff d;
+	tl_diff d;
 
 	memset(&d, 0, sizeof(d));
 	if (json_object_object_get_ex(tc, "name", &jname))
 		name = json_object_get_string(jname);
 	if (!json_object_object_get_ex(tc, "input", &input) ||
 	    !json_object_object_get_ex(tc, "output", &output)) {
-		differ(&d, "malformed case: no input or output");
+		tl_differ(&d, "malformed case: no input or output");
 		goto out;
 	}
 	set = acfs_profiles_new();
 	if (set == NULL) {
-		differ(&d, "out of memory");
+		tl_differ(&d, "out of memory");
 		goto out;
 	}
 	rc_cfg = parse_input(set, ACFS_SRC_CONFIG, input, "configFile");
 	rc_cred = parse_input(set, ACFS_SRC_CREDENTIALS, input,
 			      "credentialsFile");
 	if (rc_cfg == ACFS_E_NOMEM || rc_cred == ACFS_E_NOMEM) {
-		differ(&d, "out of memory");
+		tl_differ(&d, "out of memory");
 		goto out;
 	}
 	if (json_object_object_get_ex(output, "errorContaining", &jerr)) {
 		if (rc_cfg == ACFS_OK && rc_cred == ACFS_OK)
-			differ(&d, "expected a parse error (the SDK says \"%s\"), "
-			       "but both files parsed cleanly",
-			       json_object_get_string(jerr));
+			tl_differ(&d, "expected a parse error (the SDK says "
+				  "\"%s\"), but both files parsed cleanly",
+				  json_object_get_string(jerr));
 		goto out;
 	}
 	if (rc_cfg != ACFS_OK || rc_cred != ACFS_OK) {
 		pb = acfs_profiles_problem(set, 0);
-		differ(&d, "expected a clean parse, got %s from the %s file: %s",
-		       acfs_strerror(rc_cfg != ACFS_OK ? rc_cfg : rc_cred),
-		       rc_cfg != ACFS_OK ? "config" : "credentials",
-		       pb ? pb->message : "(no problem recorded)");
+		tl_differ(&d, "expected a clean parse, got %s from the %s "
+			  "file: %s",
+			  acfs_strerror(rc_cfg != ACFS_OK ? rc_cfg : rc_cred),
+			  rc_cfg != ACFS_OK ? "config" : "credentials",
+			  pb ? pb->message : "(no problem recorded)");
 		goto out;
 	}
 	if (!json_object_object_get_ex(output, "config", &config) ||
 	    !json_object_object_get_ex(config, "profiles", &want)) {
-		differ(&d, "malformed case: no output.config.profiles");
+		tl_differ(&d, "malformed case: no output.config.profiles");
 		goto out;
 	}
 	compare_kind(set, ACFS_SECTION_PROFILE, "profile", want, &d);
@@ -219,49 +170,21 @@ static int run_case(json_object *tc, size_t idx)
 		compare_kind(set, ACFS_SECTION_SSO_SESSION, "sso-session", want,
 			     &d);
 out:
-	if (d.ndiff > 0) {
-		if (d.ndiff > 1)
-			printf("FAIL [%zu] %s: %s (and %d more differences)\n",
-			       idx, name, d.why, d.ndiff - 1);
-		else
-			printf("FAIL [%zu] %s: %s\n", idx, name, d.why);
-	}
 	acfs_profiles_free(set);
-	return d.ndiff == 0;
+	return tl_diff_passed(&d, idx, name);
 }
 
 int main(void)
 {
-	const char *dir = tl_conformance_dir();
-	json_object *root = NULL, *tests;
-	int passed = 0, failed = 0;
-	char path[4096];
+	json_object *root, *tests;
+	int passed = 0, failed = 0, status;
 	size_t i, n;
 
-	if (dir == NULL) {
-		printf("SKIP %s: conformance data not found (../shared/conformance "
-		       "or $ACFS_CONFORMANCE)\n", SUITE);
-		tl_report(SUITE, 0, 0, 1);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "%s/%s", dir, DATA);
-	root = json_object_from_file(path);
-	if (root == NULL || !json_object_object_get_ex(root, "tests", &tests) ||
-	    !json_object_is_type(tests, json_type_array)) {
-		const char *why = root ? NULL : json_util_get_last_err();
-
-		if (why == NULL)
-			why = "no \"tests\" array";
-		printf("FAIL %s: cannot read %s: %.*s\n", SUITE, path,
-		       (int)strcspn(why, "\n"), why);
-		tl_report(SUITE, 0, 1, 0);
-		json_object_put(root);
-		return 1;
-	}
+	root = tl_conformance_load(SUITE, DATA, "tests", DOCUMENTED_CASES,
+				   &tests, &status);
+	if (root == NULL)
+		return status;
 	n = json_object_array_length(tests);
-	if (n != DOCUMENTED_CASES)
-		printf("NOTE %s: %zu cases, the README documents %d\n", SUITE, n,
-		       DOCUMENTED_CASES);
 	for (i = 0; i < n; i++) {
 		if (run_case(json_object_array_get_idx(tests, i), i))
 			passed++;
