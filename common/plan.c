@@ -10,6 +10,7 @@
 
 #include "endpoint.h"
 #include "secret.h"
+#include "stsendpoint.h"
 
 #define MAX_HOPS 32   /* longest chain we accept */
 
@@ -721,11 +722,36 @@ int acfs_plan_hop_is_chained(const acfs_plan *plan, size_t i)
 	       prev == ACFS_HOP_CONTAINER || prev == ACFS_HOP_IMDS;
 }
 
+/* A boolean setting: the env variable, then the profile key.  *out is 0
+ * when neither is set. */
+static acfs_code bool_setting(builder *b, const acfs_plan *plan,
+			      const acfs_section *sel, const char *var,
+			      const char *key, int *out)
+{
+	const char *v = acfs_env_get(b->env, var), *from = var;
+
+	if (v == NULL) {
+		v = acfs_section_get(sel, key);
+		from = key;
+	}
+	*out = 0;
+	if (v == NULL)
+		return ACFS_OK;
+	if (strcasecmp(v, "true") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "false") != 0)
+		return acfs_err_set(b->e, ACFS_E_CONFIG,
+				    "profile '%s': %s '%.32s' must be true or false",
+				    plan->profile, from, v);
+	return ACFS_OK;
+}
+
 static acfs_code client_settings(builder *b, acfs_plan *plan,
 				 const acfs_section *sel)
 {
 	const char *v;
 	acfs_err ee;
+	acfs_code rc;
 
 	v = acfs_env_get(b->env, "AWS_REGION");
 	if (v == NULL)
@@ -734,8 +760,19 @@ static acfs_code client_settings(builder *b, acfs_plan *plan,
 		v = acfs_section_get(sel, "region");
 	if (v != NULL && v[0] == '\0')
 		v = NULL;
+	if (v != NULL && !acfs_region_ok(v))
+		return acfs_err_set(b->e, ACFS_E_CONFIG,
+				    "profile '%s': region '%.64s' is not a valid "
+				    "region name (lower-case letters, digits and "
+				    "'-')", plan->profile, v);
 	if (!dup_opt(&plan->region, v))
 		return nomem(b);
+	if ((rc = bool_setting(b, plan, sel, "AWS_USE_FIPS_ENDPOINT",
+			       "use_fips_endpoint", &plan->use_fips)) != ACFS_OK ||
+	    (rc = bool_setting(b, plan, sel, "AWS_USE_DUALSTACK_ENDPOINT",
+			       "use_dualstack_endpoint",
+			       &plan->use_dualstack)) != ACFS_OK)
+		return rc;
 	v = acfs_env_get(b->env, "AWS_STS_REGIONAL_ENDPOINTS");
 	if (v == NULL)
 		v = acfs_section_get(sel, "sts_regional_endpoints");

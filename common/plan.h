@@ -80,6 +80,8 @@ typedef struct {
 	char *sts_regional_endpoints;   /* "regional", "legacy" or NULL */
 	char *endpoint_url;      /* configured STS endpoint, or NULL */
 	char *ca_bundle;         /* AWS_CA_BUNDLE or ca_bundle, or NULL */
+	int use_fips;            /* AWS_USE_FIPS_ENDPOINT, use_fips_endpoint */
+	int use_dualstack;       /* AWS_USE_DUALSTACK_ENDPOINT, use_dualstack_endpoint */
 } acfs_plan;
 
 /* Plans profile.  set may be empty (or NULL) when only the environment
