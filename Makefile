@@ -31,8 +31,8 @@ O ?= build-san
 endif
 
 PKG_CONFIG ?= pkg-config
-ENGINE_PKGS := json-c
-TEST_PKGS   := check json-c
+ENGINE_PKGS := json-c expat libcurl
+TEST_PKGS    = check $(ENGINE_PKGS)
 
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter

@@ -16,6 +16,10 @@ static const char *const descriptions[ACFS_E__COUNT] = {
 	[ACFS_E_CONFIG] = "invalid configuration",
 	[ACFS_E_UNSUPPORTED] = "not supported",
 	[ACFS_E_BADARG] = "bad argument",
+	[ACFS_E_NET] = "network error",
+	[ACFS_E_REMOTE] = "error from the service",
+	[ACFS_E_POLICY] = "refused by policy",
+	[ACFS_E_NOTIMPL] = "not implemented yet",
 };
 
 const char *acfs_strerror(acfs_code code)

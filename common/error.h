@@ -21,6 +21,10 @@ typedef enum {
 	ACFS_E_CONFIG,      /* a profile is syntactically fine but invalid */
 	ACFS_E_UNSUPPORTED, /* a feature we deliberately do not implement */
 	ACFS_E_BADARG,      /* a caller or command-line argument is wrong */
+	ACFS_E_NET,         /* connection, TLS or timeout: may be retried */
+	ACFS_E_REMOTE,      /* the service answered with an error */
+	ACFS_E_POLICY,      /* refused by our own rules (plain http, host) */
+	ACFS_E_NOTIMPL,     /* a source this version cannot run yet */
 	ACFS_E__COUNT
 } acfs_code;
 
