@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "ini.h"
@@ -64,7 +65,13 @@ static char *locate_one(const acfs_env *env, const char *var,
 acfs_code acfs_locate(const acfs_env *env, acfs_locations *loc, acfs_err *e)
 {
 	const char *p;
+	acfs_err local;
 
+	/* The code returned must not depend on whether the caller wants the
+	 * message. */
+	if (e == NULL)
+		e = &local;
+	acfs_err_clear(e);
 	memset(loc, 0, sizeof(*loc));
 	loc->config_path = locate_one(env, "AWS_CONFIG_FILE", "~/.aws/config", e);
 	if (loc->config_path == NULL)
@@ -84,7 +91,7 @@ acfs_code acfs_locate(const acfs_env *env, acfs_locations *loc, acfs_err *e)
 	return ACFS_OK;
 fail:
 	acfs_locations_free(loc);
-	return e ? e->code : ACFS_E_NOMEM;
+	return e->code != ACFS_OK ? e->code : ACFS_E_NOMEM;
 }
 
 void acfs_locations_free(acfs_locations *loc)
@@ -128,6 +135,10 @@ acfs_code acfs_file_read(const char *path, size_t max, acfs_buf *out,
 				  path);
 		goto out;
 	}
+	/* AWS_CONFIG_FILE=/dev/null is the usual way to say "no file". */
+	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+	    minor(st.st_rdev) == 3)
+		goto out;
 	if (!S_ISREG(st.st_mode)) {
 		rc = acfs_err_set(e, ACFS_E_IO,
 				  "%s is not a regular file (a FIFO, socket or "

@@ -18,6 +18,7 @@
 #include "plan.h"
 #include "planfmt.h"
 #include "profile.h"
+#include "secret.h"
 
 #ifndef ACFS_VERSION
 #define ACFS_VERSION "0.0.0"
@@ -127,6 +128,27 @@ static int do_check(const acfs_profiles *set)
 	return (bad || acfs_profiles_nproblems(set)) ? 1 : 0;
 }
 
+/* The file to read: the command-line option as given, else the variable
+ * or the default under the home directory, as acfs_locate finds it.  Only
+ * the paths not given are located, so --config and --credentials work for
+ * a user with neither HOME nor a password entry (a container's random
+ * uid). */
+static char *file_path(const char *opt, const char *var, const char *dflt,
+		       acfs_err *e)
+{
+	const char *v;
+	char *p;
+
+	if (opt != NULL) {
+		p = acfs_strdup(opt);
+		if (p == NULL)
+			acfs_err_set(e, ACFS_E_NOMEM, "out of memory");
+		return p;
+	}
+	v = acfs_env_get(acfs_env_process(), var);
+	return acfs_expand_home(acfs_env_process(), v ? v : dflt, e);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -140,7 +162,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *profile = NULL, *config = NULL, *creds = NULL;
-	acfs_locations loc = { 0 };
+	char *config_path = NULL, *creds_path = NULL;
 	acfs_profiles *set = NULL;
 	acfs_err e;
 	int mode = MODE_NONE, json = 0, c, rc = 2;
@@ -162,13 +184,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (acfs_locate(acfs_env_process(), &loc, &e) != ACFS_OK) {
-		fprintf(stderr, "awscredsfs: %s\n", e.msg);
-		return 1;
+	acfs_err_clear(&e);
+	config_path = file_path(config, "AWS_CONFIG_FILE", "~/.aws/config", &e);
+	if (config_path != NULL)
+		creds_path = file_path(creds, "AWS_SHARED_CREDENTIALS_FILE",
+				       "~/.aws/credentials", &e);
+	if (config_path == NULL || creds_path == NULL) {
+		fprintf(stderr, "awscredsfs: %s\n",
+			e.msg[0] ? e.msg : "out of memory");
+		rc = 1;
+		goto out;
 	}
-	if (acfs_config_load(config ? config : loc.config_path,
-			     creds ? creds : loc.credentials_path, &set,
-			     &e) == ACFS_E_NOMEM) {
+	if (acfs_config_load(config_path, creds_path, &set, &e) == ACFS_E_NOMEM) {
 		fprintf(stderr, "awscredsfs: %s\n", e.msg);
 		rc = 1;
 		goto out;
@@ -177,6 +204,7 @@ int main(int argc, char **argv)
 	rc = mode == MODE_PLAN ? do_plan(set, profile, json) : do_check(set);
 out:
 	acfs_profiles_free(set);
-	acfs_locations_free(&loc);
+	acfs_strfree(config_path);
+	acfs_strfree(creds_path);
 	return rc;
 }
