@@ -11,6 +11,7 @@
 #include "endpoint.h"
 #include "secret.h"
 #include "stsendpoint.h"
+#include "text.h"
 
 #define MAX_HOPS 32   /* longest chain we accept */
 
@@ -152,10 +153,14 @@ static int sts_name_ok(const char *s, size_t min, size_t max, const char *extra)
 }
 
 /* STS tag keys and values: letters, digits, white space and _.:/=+-@;
- * bytes of a UTF-8 sequence are let through (STS takes Unicode letters). */
+ * well-formed UTF-8 beyond ASCII is let through (STS takes Unicode
+ * letters), malformed bytes are not. */
 static int tag_text_ok(const char *s, size_t n)
 {
 	size_t i;
+
+	if (!acfs_utf8_valid(s, n))
+		return 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -330,17 +335,28 @@ static acfs_code check_session_name(builder *b, const acfs_section *s)
 	return ACFS_OK;
 }
 
+/* ARNs are printable ASCII. */
+static int printable_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
 static acfs_code check_role_arn(builder *b, const acfs_section *s)
 {
 	const acfs_prop *p = acfs_section_prop(s, "role_arn");
 	char loc[600];
 
-	if (strncmp(p->value, "arn:", 4) != 0 || strlen(p->value) > 2048)
+	if (strncmp(p->value, "arn:", 4) != 0 || strlen(p->value) > 2048 ||
+	    !printable_ascii(p->value))
 		return acfs_err_set(b->e, ACFS_E_CONFIG,
 				    "%s: profile '%s': role_arn '%.200s' is not "
-				    "an ARN (arn:aws:iam::ACCOUNT:role/NAME)",
-				    where(b, p, loc, sizeof(loc)), s->name,
-				    p->value);
+				    "an ARN (arn:aws:iam::ACCOUNT:role/NAME, printable "
+				    "ASCII)", where(b, p, loc, sizeof(loc)), s->name,
+				    printable_ascii(p->value) ? p->value
+							      : "(non-printable bytes)");
 	return ACFS_OK;
 }
 
@@ -582,7 +598,7 @@ static acfs_code env_default_hop(builder *b)
 	acfs_hop *h;
 
 	if (arn != NULL && tok != NULL) {
-		if (strncmp(arn, "arn:", 4) != 0)
+		if (strncmp(arn, "arn:", 4) != 0 || !printable_ascii(arn))
 			return acfs_err_set(b->e, ACFS_E_CONFIG,
 					    "AWS_ROLE_ARN '%.200s' is not an ARN",
 					    arn);

@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include "secret.h"
+#include "text.h"
+
 int acfs_command_name_len(const char *cmd)
 {
 	size_t n = strcspn(cmd, " \t\n");
@@ -92,13 +95,23 @@ void acfs_plan_print(const acfs_plan *plan, FILE *out)
 	}
 }
 
+/* Adds k: v; bytes that are not UTF-8 (a Latin-1 file name) become
+ * U+FFFD, so the document stays valid JSON. */
 static int add_str(struct json_object *o, const char *k, const char *v)
 {
 	struct json_object *s;
+	char *clean = NULL;
 
 	if (v == NULL)
 		return 0;
+	if (!acfs_utf8_valid(v, strlen(v))) {
+		clean = acfs_utf8_sanitize(v);
+		if (clean == NULL)
+			return -1;
+		v = clean;
+	}
 	s = json_object_new_string(v);
+	acfs_strfree(clean);
 	if (s == NULL)
 		return -1;
 	return json_object_object_add(o, k, s);
@@ -127,11 +140,11 @@ static struct json_object *hop_json(const acfs_hop *h, int chained)
 		bad |= add_str(o, "account_id", h->account_id);
 		break;
 	case ACFS_HOP_PROCESS: {
-		struct json_object *c = json_object_new_string_len(
-			h->credential_process,
-			acfs_command_name_len(h->credential_process));
+		char *name = acfs_strndup(h->credential_process,
+			(size_t)acfs_command_name_len(h->credential_process));
 
-		bad |= c ? json_object_object_add(o, "command", c) : -1;
+		bad |= name ? add_str(o, "command", name) : -1;
+		acfs_strfree(name);
 		break;
 	}
 	case ACFS_HOP_WEB_IDENTITY:
