@@ -23,6 +23,16 @@ for bin in "$dir"/fuzz_*; do
 		else
 			echo "SKIP seeds for $name: $conf is absent; fuzzing from an empty corpus"
 		fi ;;
+	fuzz_sigv4)
+		# libFuzzer reads these trees recursively: the request.txt and
+		# .req files, and the expected outputs next to them.
+		for d in "$conf/sigv4-aws-c-auth/v4" \
+			 "$conf/sigv4-legacy-2015-botocore/aws4_testsuite"; do
+			[ -d "$d" ] && seeds+=("$d")
+		done
+		if [ ${#seeds[@]} -eq 0 ]; then
+			echo "SKIP seeds for $name: $conf has no SigV4 suite; fuzzing from an empty corpus"
+		fi ;;
 	esac
 	mkdir -p "$dir/corpus/$name"
 	echo "=== $name for ${secs}s"
