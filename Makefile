@@ -31,7 +31,7 @@ O ?= build-san
 endif
 
 PKG_CONFIG ?= pkg-config
-ENGINE_PKGS := json-c expat libcurl
+ENGINE_PKGS := json-c expat libcurl gnutls
 TEST_PKGS    = check $(ENGINE_PKGS)
 
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -130,7 +130,7 @@ check-all:
 	  ACFS_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run-checks.sh build build-san
 
 # --- fuzzing (clang + libFuzzer, always with ASan+UBSan) ---
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DACFS_VERSION='"$(VERSION)"' \
                -fno-sanitize-recover=all -D_GNU_SOURCE -Icommon \
                $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
 

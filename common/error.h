@@ -28,7 +28,7 @@ typedef enum {
 	ACFS_E__COUNT
 } acfs_code;
 
-#define ACFS_ERR_MSG_MAX 512
+#define ACFS_ERR_MSG_MAX 1024
 
 typedef struct {
 	acfs_code code;

@@ -1,9 +1,10 @@
 /* main.c - the awscredsfs command line.
  *
- * For now it offers the engine's planning modes; the filesystem itself
- * arrives with the FUSE layer.
+ * For now it offers the engine's modes; the filesystem itself arrives with
+ * the FUSE layer.
  *   awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]
  *   awscredsfs --check [--config FILE] [--credentials FILE]
+ *   awscredsfs --resolve PROFILE [--sts-timeout SECONDS] [...]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,36 +13,46 @@
 
 #include <json-c/json.h>
 
+#include "creds.h"
 #include "env.h"
 #include "files.h"
+#include "http.h"
 #include "harden.h"
 #include "plan.h"
 #include "planfmt.h"
 #include "profile.h"
+#include "resolve.h"
 #include "secret.h"
 
 #ifndef ACFS_VERSION
 #define ACFS_VERSION "0.0.0"
 #endif
 
-enum { MODE_NONE, MODE_PLAN, MODE_CHECK };
+enum { MODE_NONE, MODE_PLAN, MODE_CHECK, MODE_RESOLVE };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]\n"
 "       awscredsfs --check [--config FILE] [--credentials FILE]\n"
+"       awscredsfs --resolve PROFILE [--sts-timeout SECONDS] [--config FILE]\n"
+"                  [--credentials FILE]\n"
 "       awscredsfs --help | --version\n"
 "\n"
-"Serves AWS role credentials as files.  These modes read the AWS config and\n"
-"credentials files and show how each profile's credentials would be obtained,\n"
-"hop by hop, without contacting AWS.\n"
+"Serves AWS role credentials as files.  --plan and --check read the AWS config\n"
+"and credentials files and show how each profile's credentials would be\n"
+"obtained, hop by hop, without contacting AWS.  --resolve runs the chain once.\n"
 "\n"
 "  --plan PROFILE      print the chain of hops for PROFILE; exit 1 with the\n"
 "                      reason when the profile cannot be resolved\n"
 "  --json              print the plan as JSON instead of text\n"
 "  --check             plan every profile and report each one and every\n"
 "                      problem in the files; exit 1 if anything is wrong\n"
+"  --resolve PROFILE   run PROFILE's chain once against STS and print the\n"
+"                      credential_process JSON document (it holds the\n"
+"                      credentials: this is what credential_process reads)\n"
+"  --sts-timeout SECONDS  total time for one STS call, retries included\n"
+"                      (default 10)\n"
 "  --config FILE       the config file (default: $AWS_CONFIG_FILE or\n"
 "                      ~/.aws/config)\n"
 "  --credentials FILE  the credentials file (default:\n"
@@ -49,8 +60,9 @@ static void usage(FILE *f)
 "  -h, --help          show this help\n"
 "  -V, --version       show the version\n"
 "\n"
-"Secrets are never printed: static keys show only the first characters of\n"
-"the access key id, and an external id only whether it is set.\n");
+"Except for --resolve's document, secrets are never printed: static keys show\n"
+"only the first characters of the access key id, and an external id only\n"
+"whether it is set.\n");
 }
 
 static void print_problems(const acfs_profiles *set)
@@ -90,6 +102,48 @@ static int do_plan(const acfs_profiles *set, const char *profile, int json)
 	}
 	acfs_plan_free(plan);
 	return 0;
+}
+
+static int do_resolve(const acfs_profiles *set, const char *profile,
+		      long sts_timeout_ms)
+{
+	acfs_plan *plan = NULL;
+	acfs_creds *creds = NULL;
+	acfs_http *http = NULL;
+	acfs_resolver r;
+	acfs_buf doc = { 0 };
+	acfs_err e;
+	int rc = 1;
+
+	if (acfs_plan_build(set, acfs_env_process(), profile, &plan, &e) != ACFS_OK)
+		goto fail;
+	http = acfs_http_curl_new(&e);
+	if (http == NULL)
+		goto fail;
+	memset(&r, 0, sizeof(r));
+	r.http = http;
+	r.env = acfs_env_process();
+	r.sts_timeout_ms = sts_timeout_ms;
+	if (acfs_resolve_plan(&r, plan, &creds, &e) != ACFS_OK ||
+	    acfs_creds_process_json(creds, &doc) != ACFS_OK) {
+		if (creds != NULL)
+			acfs_err_set(&e, ACFS_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (fwrite(doc.data, 1, doc.len, stdout) != doc.len || fflush(stdout) != 0) {
+		perror("awscredsfs: stdout");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "awscredsfs: %s\n", e.msg);
+out:
+	acfs_buf_free(&doc);
+	acfs_creds_unref(creds);
+	acfs_http_free(http);
+	acfs_plan_free(plan);
+	return rc;
 }
 
 static int do_check(const acfs_profiles *set)
@@ -154,6 +208,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "plan", required_argument, NULL, 'p' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "resolve", required_argument, NULL, 'r' },
+		{ "sts-timeout", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "credentials", required_argument, NULL, 'K' },
@@ -166,12 +222,24 @@ int main(int argc, char **argv)
 	acfs_profiles *set = NULL;
 	acfs_err e;
 	int mode = MODE_NONE, json = 0, c, rc = 2;
+	long sts_timeout_ms = 0;
+	char *end;
 
 	acfs_harden();
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': mode = MODE_PLAN; profile = optarg; break;
 		case 'c': mode = MODE_CHECK; break;
+		case 'r': mode = MODE_RESOLVE; profile = optarg; break;
+		case 'T':
+			sts_timeout_ms = strtol(optarg, &end, 10) * 1000;
+			if (*optarg == '\0' || *end != '\0' || sts_timeout_ms <= 0 ||
+			    sts_timeout_ms > 300000) {
+				fprintf(stderr, "awscredsfs: --sts-timeout takes "
+					"1 to 300 seconds\n");
+				return 2;
+			}
+			break;
 		case 'j': json = 1; break;
 		case 'C': config = optarg; break;
 		case 'K': creds = optarg; break;
@@ -201,7 +269,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	print_problems(set);
-	rc = mode == MODE_PLAN ? do_plan(set, profile, json) : do_check(set);
+	if (mode == MODE_PLAN)
+		rc = do_plan(set, profile, json);
+	else if (mode == MODE_RESOLVE)
+		rc = do_resolve(set, profile, sts_timeout_ms);
+	else
+		rc = do_check(set);
 out:
 	acfs_profiles_free(set);
 	acfs_strfree(config_path);

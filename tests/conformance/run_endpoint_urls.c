@@ -221,7 +221,7 @@ static int run_case(const suite_data *sd, const acfs_profiles *set,
 				      override, ignore, &url, &err);
 	if (rc != ACFS_OK) {
 		snprintf(why, sizeof(why), "acfs_endpoint_configured failed: "
-			 "%s: %s", acfs_strerror(rc), err.msg);
+			 "%s: %.900s", acfs_strerror(rc), err.msg);
 	} else if (dflt && url != NULL) {
 		snprintf(why, sizeof(why), "expected no configured endpoint "
 			 "(the SDK default %s), got \"%s\"",

@@ -1,0 +1,40 @@
+/* resolve.h - executing a plan: each hop's credentials from the one below.
+ *
+ * The resolver knows how to run each kind of hop once; caching and refresh
+ * are the caller's (the filesystem caches every hop; --resolve runs the
+ * whole chain once).  Sources a later release implements (container
+ * endpoint, IMDS, credential_process) give ACFS_E_NOTIMPL.
+ */
+#ifndef ACFS_RESOLVE_H
+#define ACFS_RESOLVE_H
+
+#include "creds.h"
+#include "env.h"
+#include "error.h"
+#include "http.h"
+#include "plan.h"
+#include "sts.h"
+
+typedef struct {
+	acfs_http *http;          /* borrowed */
+	const acfs_env *env;      /* the daemon's environment */
+	long sts_timeout_ms;      /* total per STS call, retries included; 0: 10 s */
+	/* Injected clocks, passed on to the STS client (NULL: real ones). */
+	time_t (*now)(void *ctx);
+	void (*sleep_ms)(void *ctx, long ms);
+	long (*elapsed_ms)(void *ctx);
+	unsigned (*random)(void *ctx, unsigned bound);
+	void *clock_ctx;
+} acfs_resolver;
+
+/* Runs hop i of plan.  prev is hop i-1's credentials (NULL for i == 0).
+ * *out gets a new snapshot. */
+acfs_code acfs_resolve_hop(const acfs_resolver *r, const acfs_plan *plan,
+			   size_t i, const acfs_creds *prev, acfs_creds **out,
+			   acfs_err *e);
+
+/* Runs every hop in order; *out gets the last hop's credentials. */
+acfs_code acfs_resolve_plan(const acfs_resolver *r, const acfs_plan *plan,
+			    acfs_creds **out, acfs_err *e);
+
+#endif
