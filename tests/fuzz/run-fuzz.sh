@@ -23,6 +23,12 @@ for bin in "$dir"/fuzz_*; do
 		else
 			echo "SKIP seeds for $name: $conf is absent; fuzzing from an empty corpus"
 		fi ;;
+	fuzz_stsxml)
+		if [ -d "$conf/sts-responses" ]; then
+			seeds=("$conf/sts-responses/botocore" "$conf/sts-responses/smithy-rs-traffic")
+		else
+			echo "SKIP seeds for $name: $conf is absent; fuzzing from an empty corpus"
+		fi ;;
 	fuzz_sigv4)
 		# libFuzzer reads these trees recursively: the request.txt and
 		# .req files, and the expected outputs next to them.
