@@ -6,6 +6,8 @@
 #
 # Suites:
 #   BUILD/tests/unit/test_*          Check unit tests (fork mode)
+#   tests/emulator/test_*.py         emulator self-tests (Debian's python3)
+#   tests/integration/test_*.py      integration tests against the emulators
 #   BUILD/tests/conformance/run_*    data-driven runners over ../shared/conformance
 #   tests/cli/*.bats                 CLI tests, through prove (bats TAP)
 # Every runner reports its own counts; a runner that crashes or exits
@@ -88,6 +90,17 @@ for build in "$@"; do
 		[ -f "$t" ] || continue
 		run_one "${tag}cli/$(basename "$t" .bats)" run_bats "${tag}cli/$(basename "$t" .bats)" "$t" "$top/$build/awscredsfs"
 	done
+done
+
+# Python suites (the emulators' self-tests, integration tests against real
+# mounts and emulators) run once, with Debian's python3: each reports
+# through $ACFS_RESULTS like tl_report.  ACFS_BUILD tells them which build
+# to drive.
+export ACFS_SUITE_PREFIX=
+export ACFS_BUILD=$top/${1:-build}
+for t in tests/emulator/test_*.py tests/integration/test_*.py; do
+	[ -f "$t" ] || continue
+	run_one "py/$(basename "$t" .py)" /usr/bin/python3 "$t"
 done
 
 # Optional fuzz smoke run: ACFS_FUZZ_DIR=build-fuzz ACFS_FUZZ_SECONDS=N.
