@@ -63,7 +63,7 @@ UNIT_BINS   := $(UNIT_SRCS:%.c=$(O)/%)
 CONF_SRCS   := $(sort $(wildcard tests/conformance/run_*.c))
 CONF_BINS   := $(CONF_SRCS:%.c=$(O)/%)
 TESTLIB_OBJ := $(O)/tests/lib/testlib.o
-BENCH_BINS  := $(O)/tests/bench/genconfig
+BENCH_BINS  := $(O)/tests/bench/genconfig $(O)/tests/bench/bench_resolve
 
 FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_DIR    := build-fuzz
@@ -105,9 +105,13 @@ $(O)/tests/conformance/%: tests/conformance/%.c $(TESTLIB_OBJ) $(LIB) tests/lib/
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(TESTLIB_OBJ) $(LIB) $(LDLIBS_TEST)
 
-$(O)/tests/bench/%: tests/bench/%.c
+$(O)/tests/bench/genconfig: tests/bench/genconfig.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(O)/tests/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ENGINE)
 
 # Keep the shared test object: make would delete it as an intermediate.
 .SECONDARY: $(TESTLIB_OBJ)
@@ -146,6 +150,7 @@ fuzz: fuzz-build
 bench:
 	$(MAKE) tests
 	tests/bench/bench-plan.sh $(O)
+	tests/bench/bench-resolve.sh $(O)
 
 # --- man pages: reStructuredText sources built with rst2man ---
 man: $(MAN_PAGES)
