@@ -34,12 +34,21 @@ static acfs_code sts_client(const acfs_resolver *r, const acfs_plan *plan,
 	return ACFS_OK;
 }
 
+/* A variable that is only white space counts as unset, as in the SDKs'
+ * environment provider (smithy-rs err_if_blank). */
+static const char *env_nonblank(const acfs_env *env, const char *name)
+{
+	const char *v = acfs_env_get(env, name);
+
+	return v != NULL && v[strspn(v, " \t\r\n\v\f")] != '\0' ? v : NULL;
+}
+
 static acfs_code from_environment(const acfs_resolver *r, const acfs_hop *h,
 				  acfs_creds **out, acfs_err *e)
 {
-	const char *ak = acfs_env_get(r->env, "AWS_ACCESS_KEY_ID");
-	const char *sk = acfs_env_get(r->env, "AWS_SECRET_ACCESS_KEY");
-	const char *tok = acfs_env_get(r->env, "AWS_SESSION_TOKEN");
+	const char *ak = env_nonblank(r->env, "AWS_ACCESS_KEY_ID");
+	const char *sk = env_nonblank(r->env, "AWS_SECRET_ACCESS_KEY");
+	const char *tok = env_nonblank(r->env, "AWS_SESSION_TOKEN");
 
 	if (ak == NULL || sk == NULL)
 		return acfs_err_set(e, ACFS_E_CONFIG,

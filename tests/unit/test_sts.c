@@ -7,6 +7,7 @@
 #include "creds.h"
 #include "http.h"
 #include "plan.h"
+#include "resolve.h"
 #include "sts.h"
 #include "testlib.h"
 
@@ -336,6 +337,36 @@ START_TEST(process_json)
 }
 END_TEST
 
+START_TEST(environment_blank_keys_are_unset)
+{
+	static const char *const blank[] = { "AWS_ACCESS_KEY_ID", " ",
+		"AWS_SECRET_ACCESS_KEY", "\t", NULL, NULL };
+	static const char *const keys[] = { "AWS_ACCESS_KEY_ID", "AK",
+		"AWS_SECRET_ACCESS_KEY", "SK", "AWS_SESSION_TOKEN", " ",
+		NULL, NULL };
+	acfs_env_table tab = { blank };
+	acfs_hop h = { .kind = ACFS_HOP_ENVIRONMENT };
+	acfs_plan plan = { .profile = "p", .hops = &h, .nhops = 1 };
+	acfs_resolver r;
+	acfs_creds *c = NULL;
+	acfs_env env;
+	acfs_err e;
+
+	memset(&r, 0, sizeof(r));
+	acfs_env_from_table(&env, &tab);
+	r.env = &env;
+	/* White space only counts as unset, as in the SDKs. */
+	ck_assert_int_eq(acfs_resolve_hop(&r, &plan, 0, NULL, &c, &e),
+			 ACFS_E_CONFIG);
+	ck_assert_ptr_null(c);
+	tab.pairs = keys;
+	ck_assert_int_eq(acfs_resolve_hop(&r, &plan, 0, NULL, &c, &e), ACFS_OK);
+	ck_assert_str_eq(c->access_key_id, "AK");
+	ck_assert_ptr_null(c->session_token);
+	acfs_creds_unref(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sts");
@@ -354,6 +385,7 @@ int main(void)
 	tcase_add_test(tc, default_session_name);
 	tcase_add_test(tc, url_policy);
 	tcase_add_test(tc, process_json);
+	tcase_add_test(tc, environment_blank_keys_are_unset);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s, "unit-sts");
 }
