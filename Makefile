@@ -63,7 +63,8 @@ UNIT_BINS   := $(UNIT_SRCS:%.c=$(O)/%)
 CONF_SRCS   := $(sort $(wildcard tests/conformance/run_*.c))
 CONF_BINS   := $(CONF_SRCS:%.c=$(O)/%)
 TESTLIB_OBJ := $(O)/tests/lib/testlib.o
-BENCH_BINS  := $(O)/tests/bench/genconfig $(O)/tests/bench/bench_resolve
+BENCH_BINS  := $(O)/tests/bench/genconfig $(O)/tests/bench/readloop \
+               $(O)/tests/bench/bench_resolve
 
 FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_DIR    := build-fuzz
@@ -105,7 +106,7 @@ $(O)/tests/conformance/%: tests/conformance/%.c $(TESTLIB_OBJ) $(LIB) tests/lib/
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(TESTLIB_OBJ) $(LIB) $(LDLIBS_TEST)
 
-$(O)/tests/bench/genconfig: tests/bench/genconfig.c
+$(O)/tests/bench/genconfig $(O)/tests/bench/readloop: $(O)/tests/bench/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 

@@ -86,19 +86,24 @@ for build in "$@"; do
 		[ -x "$t" ] || continue
 		run_one "${tag}conformance/$(basename "$t")" "$t"
 	done
+	# Integration tests drive this build's programs (ACFS_BUILD) against
+	# the emulators, with Debian's python3.
+	for t in tests/integration/test_*.py; do
+		[ -f "$t" ] || continue
+		ACFS_BUILD=$top/$build run_one "${tag}py/$(basename "$t" .py)" \
+			/usr/bin/python3 "$t"
+	done
 	for t in tests/cli/*.bats; do
 		[ -f "$t" ] || continue
 		run_one "${tag}cli/$(basename "$t" .bats)" run_bats "${tag}cli/$(basename "$t" .bats)" "$t" "$top/$build/awscredsfs"
 	done
 done
 
-# Python suites (the emulators' self-tests, integration tests against real
-# mounts and emulators) run once, with Debian's python3: each reports
-# through $ACFS_RESULTS like tl_report.  ACFS_BUILD tells them which build
-# to drive.
+# The emulators' self-tests do not depend on a build: run them once, with
+# Debian's python3.  They report through $ACFS_RESULTS like tl_report.
 export ACFS_SUITE_PREFIX=
 export ACFS_BUILD=$top/${1:-build}
-for t in tests/emulator/test_*.py tests/integration/test_*.py; do
+for t in tests/emulator/test_*.py; do
 	[ -f "$t" ] || continue
 	run_one "py/$(basename "$t" .py)" /usr/bin/python3 "$t"
 done
