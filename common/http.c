@@ -137,8 +137,18 @@ static acfs_code curl_send(acfs_http *h, const acfs_http_request *req,
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		rc = acfs_err_set(e, ACFS_E_NET, "%s: %s", req->url,
-				  errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		/* A certificate that does not verify will not verify on a
+		 * retry either: that is a refusal, not a network glitch. */
+		int tls = cc == CURLE_PEER_FAILED_VERIFICATION ||
+			  cc == CURLE_SSL_CACERT_BADFILE ||
+			  cc == CURLE_SSL_CERTPROBLEM ||
+			  cc == CURLE_SSL_INVALIDCERTSTATUS ||
+			  cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+
+		rc = acfs_err_set(e, tls ? ACFS_E_POLICY : ACFS_E_NET, "%s: %s%s",
+				  req->url, errbuf[0] ? errbuf : curl_easy_strerror(cc),
+				  tls ? " (TLS verification failed; check ca_bundle "
+					"or AWS_CA_BUNDLE)" : "");
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -42,8 +42,9 @@ typedef struct acfs_http acfs_http;
 
 struct acfs_http {
 	/* Sends req and fills resp (initialised by the callee).  Transport
-	 * failures are ACFS_E_NET with the reason; an HTTP error status is
-	 * not a failure of send. */
+	 * failures are ACFS_E_NET with the reason, a certificate that does
+	 * not verify ACFS_E_POLICY (not worth a retry); an HTTP error status
+	 * is not a failure of send. */
 	acfs_code (*send)(acfs_http *h, const acfs_http_request *req,
 			  acfs_http_response *resp, acfs_err *e);
 	void (*destroy)(acfs_http *h);
