@@ -31,6 +31,7 @@ static acfs_code sts_client(const acfs_resolver *r, const acfs_plan *plan,
 	c->elapsed_ms = r->elapsed_ms;
 	c->random = r->random;
 	c->clock_ctx = r->clock_ctx;
+	c->test_allow_plain_http = r->test_allow_plain_http;
 	return ACFS_OK;
 }
 

@@ -19,6 +19,10 @@ typedef struct {
 	acfs_http *http;          /* borrowed */
 	const acfs_env *env;      /* the daemon's environment */
 	long sts_timeout_ms;      /* total per STS call, retries included; 0: 10 s */
+	/* Tests only (the replay runner, whose transport never touches a
+	 * network): skip the plain-http-to-loopback-only rule.  No option or
+	 * command line sets it. */
+	int test_allow_plain_http;
 	/* Injected clocks, passed on to the STS client (NULL: real ones). */
 	time_t (*now)(void *ctx);
 	void (*sleep_ms)(void *ctx, long ms);

@@ -36,6 +36,7 @@ typedef struct {
 	void (*sleep_ms)(void *ctx, long ms);
 	long (*elapsed_ms)(void *ctx);
 	unsigned (*random)(void *ctx, unsigned bound);   /* jitter */
+	int test_allow_plain_http;       /* see acfs_resolver */
 	void *clock_ctx;
 } acfs_sts_client;
 
