@@ -385,9 +385,11 @@ static acfs_code make_creds(const acfs_sts_response *r, acfs_creds **out,
 	return *out ? ACFS_OK : acfs_err_set(e, ACFS_E_NOMEM, "out of memory");
 }
 
-acfs_code acfs_sts_assume_role(const acfs_sts_client *c, const acfs_creds *src,
-			       const acfs_hop *hop, const char *session_name,
-			       acfs_creds **out, acfs_err *e)
+/* One AssumeRole-family call: src NULL sends it unsigned (web identity). */
+static acfs_code assume(const acfs_sts_client *c, const acfs_creds *src,
+			const acfs_hop *hop, const char *action,
+			const char *session_name, const char *token,
+			acfs_creds **out, acfs_err *e)
 {
 	acfs_sts_response r;
 	char what[600];
@@ -396,9 +398,9 @@ acfs_code acfs_sts_assume_role(const acfs_sts_client *c, const acfs_creds *src,
 
 	*out = NULL;
 	memset(&r, 0, sizeof(r));
-	snprintf(what, sizeof(what), "sts:AssumeRole %s", hop->role_arn);
-	rc = build_body(hop, "AssumeRole", hop->role_session_name ?
-			hop->role_session_name : session_name, NULL, &body);
+	snprintf(what, sizeof(what), "sts:%s %s", action, hop->role_arn);
+	rc = build_body(hop, action, hop->role_session_name ?
+			hop->role_session_name : session_name, token, &body);
 	if (rc != ACFS_OK)
 		return acfs_err_set(e, rc, "%s: request too large", what);
 	rc = call(c, src, &body, what, &r, e);
@@ -409,29 +411,19 @@ acfs_code acfs_sts_assume_role(const acfs_sts_client *c, const acfs_creds *src,
 	return rc;
 }
 
+acfs_code acfs_sts_assume_role(const acfs_sts_client *c, const acfs_creds *src,
+			       const acfs_hop *hop, const char *session_name,
+			       acfs_creds **out, acfs_err *e)
+{
+	return assume(c, src, hop, "AssumeRole", session_name, NULL, out, e);
+}
+
 acfs_code acfs_sts_assume_role_with_web_identity(const acfs_sts_client *c,
 						 const acfs_hop *hop,
 						 const char *token,
 						 const char *session_name,
 						 acfs_creds **out, acfs_err *e)
 {
-	acfs_sts_response r;
-	char what[600];
-	acfs_buf body;
-	acfs_code rc;
-
-	*out = NULL;
-	memset(&r, 0, sizeof(r));
-	snprintf(what, sizeof(what), "sts:AssumeRoleWithWebIdentity %s",
-		 hop->role_arn);
-	rc = build_body(hop, "AssumeRoleWithWebIdentity", hop->role_session_name ?
-			hop->role_session_name : session_name, token, &body);
-	if (rc != ACFS_OK)
-		return acfs_err_set(e, rc, "%s: request too large", what);
-	rc = call(c, NULL, &body, what, &r, e);
-	acfs_buf_free(&body);
-	if (rc == ACFS_OK)
-		rc = make_creds(&r, out, e);
-	acfs_sts_response_clear(&r);
-	return rc;
+	return assume(c, NULL, hop, "AssumeRoleWithWebIdentity", session_name,
+		      token, out, e);
 }
