@@ -33,6 +33,7 @@ endif
 PKG_CONFIG ?= pkg-config
 ENGINE_PKGS := json-c expat libcurl gnutls
 TEST_PKGS    = check $(ENGINE_PKGS)
+DAEMON_PKGS := fuse3
 
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter
@@ -44,6 +45,8 @@ CFLAGS   += -std=gnu11 $(WARN) -fPIC -fstack-protector-strong
 CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
 LDLIBS_ENGINE := $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null)
 LDLIBS_TEST   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+CFLAGS_DAEMON := $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS) 2>/dev/null)
+LDLIBS_DAEMON := $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS) 2>/dev/null)
 
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
@@ -89,8 +92,16 @@ $(LIB): $(COMMON_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(DAEMON): $(O)/fusefs/main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ENGINE)
+# The daemon: every fusefs/*.c, on libfuse3's low-level API.
+DAEMON_SRCS := $(sort $(wildcard fusefs/*.c))
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
+
+$(O)/fusefs/%.o: fusefs/%.c $(wildcard fusefs/*.h) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_DAEMON) -c -o $@ $<
+
+$(DAEMON): $(DAEMON_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_DAEMON) $(LDLIBS_ENGINE)
 
 $(O)/tests/lib/%.o: tests/lib/%.c tests/lib/testlib.h
 	@mkdir -p $(dir $@)

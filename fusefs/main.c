@@ -1,11 +1,13 @@
 /* main.c - the awscredsfs command line.
  *
- * For now it offers the engine's modes; the filesystem itself arrives with
- * the FUSE layer.
+ *   awscredsfs [MOUNTPOINT] [-f] [-o OPTIONS]     mount (daemon.c)
  *   awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]
  *   awscredsfs --check [--config FILE] [--credentials FILE]
  *   awscredsfs --resolve PROFILE [--sts-timeout SECONDS] [...]
  */
+#define FUSE_USE_VERSION 314   /* libfuse 3.14, as Debian 12 ships it */
+#include <fuse_lowlevel.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +16,12 @@
 #include <json-c/json.h>
 
 #include "creds.h"
+#include "daemon.h"
 #include "env.h"
 #include "files.h"
 #include "http.h"
 #include "harden.h"
+#include "opts.h"
 #include "plan.h"
 #include "planfmt.h"
 #include "profile.h"
@@ -30,19 +34,32 @@
 
 enum { MODE_NONE, MODE_PLAN, MODE_CHECK, MODE_RESOLVE };
 
-static void usage(FILE *f)
+/* The whole usage; with libfuse's own options too for --help. */
+static void usage(FILE *f, int with_fuse)
 {
 	fprintf(f,
-"usage: awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]\n"
+"usage: awscredsfs [MOUNTPOINT] [-f] [-d] [-s] [-o OPTION[,OPTION...]]\n"
+"       awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]\n"
 "       awscredsfs --check [--config FILE] [--credentials FILE]\n"
 "       awscredsfs --resolve PROFILE [--sts-timeout SECONDS] [--config FILE]\n"
 "                  [--credentials FILE]\n"
-"       awscredsfs --help | --version\n"
+"       awscredsfs --help | --version\n");
+	if (!with_fuse) {
+		fprintf(f, "Try 'awscredsfs --help' for the options.\n");
+		return;
+	}
+	fprintf(f,
 "\n"
-"Serves AWS role credentials as files.  --plan and --check read the AWS config\n"
-"and credentials files and show how each profile's credentials would be\n"
+"Serves AWS role credentials as files: a directory per profile of the AWS\n"
+"config, with credentials, expiration, process.json, config, env and status.\n"
+"Each profile's chain is resolved with STS on first read and refreshed before\n"
+"it expires.  --plan and --check show how each profile's credentials would be\n"
 "obtained, hop by hop, without contacting AWS.  --resolve runs the chain once.\n"
+"\n");
+	acfs_mopts_usage(f);
+	fprintf(f,
 "\n"
+"Other modes:\n"
 "  --plan PROFILE      print the chain of hops for PROFILE; exit 1 with the\n"
 "                      reason when the profile cannot be resolved\n"
 "  --json              print the plan as JSON instead of text\n"
@@ -60,9 +77,42 @@ static void usage(FILE *f)
 "  -h, --help          show this help\n"
 "  -V, --version       show the version\n"
 "\n"
-"Except for --resolve's document, secrets are never printed: static keys show\n"
-"only the first characters of the access key id, and an external id only\n"
-"whether it is set.\n");
+"Except for --resolve's document and the mounted credential files, secrets\n"
+"are never printed: static keys show only the first characters of the\n"
+"access key id, and an external id only whether it is set.\n");
+	/* libfuse's own options; they print on stdout. */
+	fflush(f);
+	printf("\nlibfuse options (max_threads defaults to 64 here):\n");
+	fflush(stdout);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+/* Whether argv asks for one of the engine's modes rather than a mount:
+ * any of their long options, or no argument at all (a bare "awscredsfs"
+ * prints the usage instead of mounting somewhere by surprise). */
+static int engine_mode(int argc, char **argv)
+{
+	static const char *const longs[] = {
+		"--plan", "--check", "--resolve", "--json", "--sts-timeout",
+		"--config", "--credentials", NULL,
+	};
+	int i, j;
+
+	if (argc <= 1)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		for (j = 0; longs[j] != NULL; j++) {
+			size_t n = strlen(longs[j]);
+
+			if (strncmp(argv[i], longs[j], n) == 0 &&
+			    (argv[i][n] == '\0' || argv[i][n] == '='))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 static void print_problems(const acfs_profiles *set)
@@ -226,6 +276,22 @@ int main(int argc, char **argv)
 	char *end;
 
 	acfs_harden();
+	if (!engine_mode(argc, argv)) {
+		rc = acfs_daemon_main(argc, argv);
+		switch (rc) {
+		case ACFS_DAEMON_USAGE:
+			usage(stderr, 0);
+			return 2;
+		case ACFS_DAEMON_HELP:
+			usage(stdout, 1);
+			return 0;
+		case ACFS_DAEMON_VERSION:
+			printf("awscredsfs %s\n", ACFS_VERSION);
+			return 0;
+		default:
+			return rc;
+		}
+	}
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': mode = MODE_PLAN; profile = optarg; break;
@@ -243,13 +309,13 @@ int main(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'C': config = optarg; break;
 		case 'K': creds = optarg; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout, 1); return 0;
 		case 'V': printf("awscredsfs %s\n", ACFS_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: usage(stderr, 0); return 2;
 		}
 	}
 	if (mode == MODE_NONE || optind != argc) {
-		usage(stderr);
+		usage(stderr, 0);
 		return 2;
 	}
 	acfs_err_clear(&e);
