@@ -3,6 +3,7 @@
 #include "engine.h"
 
 #include <fnmatch.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "render.h"
 #include "resolve.h"
 #include "secret.h"
+#include "sigv4.h"
 #include "stsendpoint.h"
 
 #define CRED_MASK ((1u << ACFS_FILE_CREDENTIALS) | (1u << ACFS_FILE_EXPIRATION) | \
@@ -131,7 +133,8 @@ struct acfs_engine {
 	pstate_t *by_name[1024], *by_id[1024];
 	hidden_t hidden[MAX_HIDDEN];
 	size_t nhidden, hidden_dropped;
-	acfs_profiles *set;       /* the last parse, for its problems */
+	char **problems;          /* the last parse's problems */
+	size_t nproblems;
 	acfs_profile_id next_id;
 	acfs_blob *top[2];        /* status JSON, metrics text */
 	unsigned long reloads;
@@ -404,7 +407,13 @@ static pstate_t *pstate_build(acfs_engine *eng, const acfs_profiles *set,
 		json_object_put(j);
 		j = NULL;
 	}
-	p->digest = acfs_buf_steal(&d, NULL);
+	/* Only a hash of the definition is kept: 10,000 profiles' full
+	 * texts would cost megabytes. */
+	p->digest = malloc(ACFS_SIGV4_HEX_LEN + 1);
+	if (p->digest == NULL ||
+	    acfs_sigv4_sha256_hex(d.data ? d.data : "", d.len, p->digest) != ACFS_OK)
+		goto fail_buf;
+	acfs_buf_free(&d);
 	free(keys);
 	return p;
 fail_buf:
@@ -510,8 +519,26 @@ static acfs_code apply(acfs_engine *eng, acfs_profiles *set, int *changed)
 	index_clear(eng);
 	for (i = 0; i < nn; i++)
 		index_add(eng, nl[i]);
-	acfs_profiles_free(eng->set);
-	eng->set = set;
+	/* Keep only the problems' messages: the parsed set itself is the
+	 * biggest thing we would hold (every value of every profile). */
+	{
+		size_t np = acfs_profiles_nproblems(set), j;
+		char **pr = np ? calloc(np, sizeof(*pr)) : NULL;
+
+		for (j = 0; j < eng->nproblems; j++)
+			acfs_strfree(eng->problems[j]);
+		free(eng->problems);
+		eng->problems = pr;
+		eng->nproblems = 0;
+		for (j = 0; pr != NULL && j < np; j++) {
+			pr[j] = acfs_strdup(acfs_profiles_problem(set, j)->message);
+			if (pr[j] != NULL)
+				eng->nproblems++;
+			else
+				break;
+		}
+	}
+	acfs_profiles_free(set);
 	if (list_changed)
 		notify(eng, 0, ACFS_CHANGE_LIST);
 	if (list_changed || any)
@@ -542,6 +569,9 @@ acfs_code acfs_engine_reload(acfs_engine *eng, int *changed, acfs_err *e)
 	pthread_mutex_lock(&eng->lock);
 	rc = apply(eng, set, changed);
 	pthread_mutex_unlock(&eng->lock);
+	/* Parsing a large config peaks well above what stays: give the
+	 * freed pages back (glibc keeps them otherwise). */
+	malloc_trim(0);
 	if (rc != ACFS_OK)
 		return acfs_err_set(e, rc, "out of memory applying the config");
 	return ACFS_OK;
@@ -620,7 +650,9 @@ void acfs_engine_free(acfs_engine *eng)
 	clear_hidden(eng);
 	acfs_blob_unref(eng->top[0]);
 	acfs_blob_unref(eng->top[1]);
-	acfs_profiles_free(eng->set);
+	for (i = 0; i < eng->nproblems; i++)
+		acfs_strfree(eng->problems[i]);
+	free(eng->problems);
 	if (eng->cache.buckets != NULL)
 		acfs_hopcache_destroy(&eng->cache);
 	pthread_cond_destroy(&eng->wake);
@@ -839,9 +871,8 @@ static acfs_blob *render_top(acfs_engine *eng)
 	}
 	json_object_object_add(o, "hidden_profiles", a);
 	a = json_object_new_array();
-	for (i = 0; eng->set && i < acfs_profiles_nproblems(eng->set); i++)
-		json_object_array_add(a, json_object_new_string(
-			acfs_profiles_problem(eng->set, i)->message));
+	for (i = 0; i < eng->nproblems; i++)
+		json_object_array_add(a, json_object_new_string(eng->problems[i]));
 	json_object_object_add(o, "problems", a);
 	st = json_object_new_object();
 	json_object_object_add(st, "calls", json_object_new_int64((int64_t)eng->cache.sts_calls));
@@ -891,7 +922,7 @@ static acfs_blob *render_metrics(acfs_engine *eng)
 		(double)eng->cache.latency_sum_ms / 1000.0, eng->cache.latency_count,
 		counts[0], counts[1], counts[2], counts[3], counts[4],
 		eng->nhidden + eng->hidden_dropped, eng->cache.n,
-		eng->set ? acfs_profiles_nproblems(eng->set) : 0);
+		eng->nproblems);
 	return acfs_blob_new(buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : 0);
 }
 
