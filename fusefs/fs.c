@@ -61,11 +61,23 @@ typedef struct {
 	int dropped;
 } fileh;
 
-/* A directory handle: the listing, taken at opendir. */
+/* A directory handle: the listing, taken at opendir.  Refcounted: the
+ * kernel may answer a READDIR's caller, which then closes the directory,
+ * before our reply call has returned, so releasedir must not free the
+ * listing under a readdir still replying from it. */
 typedef struct {
 	char *buf;
 	size_t len;
+	int refs;
 } dirh;
+
+static void dirh_put(dirh *d)
+{
+	if (d != NULL && __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		free(d->buf);
+		free(d);
+	}
+}
 
 /* No-open mode: the blob each file inode's reported size belongs to. */
 typedef struct pin {
@@ -606,7 +618,10 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 		b = own;
 	} else {
-		b = h->blob;
+		/* Our own reference: a release on another thread may drop
+		 * the handle's before our reply call returns. */
+		own = acfs_blob_ref(h->blob);
+		b = own;
 		acfs_nodes_used(fs->nodes, ino, b, h->dropped);
 		acfs_nodes_filled(fs->nodes, ino, b);
 	}
@@ -685,6 +700,8 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	d = calloc(1, sizeof(*d));
+	if (d != NULL)
+		d->refs = 1;
 	if (d == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -730,11 +747,13 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	dirh *d = (dirh *)(uintptr_t)fi->fh;
 
 	(void)ino;
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
 	if (off < 0 || (size_t)off >= d->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, d->buf + off,
 			       size < d->len - (size_t)off ? size : d->len - (size_t)off);
+	dirh_put(d);
 }
 
 static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
@@ -743,10 +762,7 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 	dirh *d = (dirh *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (d != NULL) {
-		free(d->buf);
-		free(d);
-	}
+	dirh_put(d);
 	fuse_reply_err(req, 0);
 }
 
