@@ -98,7 +98,8 @@ typedef struct pstate_s {
 	char *name;
 	char *digest;             /* what makes two versions "the same" */
 	acfs_plan *plan;          /* NULL when planning failed */
-	acfs_err plan_err;
+	acfs_code plan_code;     /* when plan is NULL: why */
+	char *plan_msg;
 	acfs_hop_entry **hops;
 	size_t nhops;
 	acfs_creds *served;       /* the snapshot the blobs come from */
@@ -220,6 +221,7 @@ static void pstate_put(acfs_engine *eng, pstate_t *p)
 	acfs_creds_unref(p->served);
 	acfs_plan_free(p->plan);
 	acfs_strfree(p->digest);
+	acfs_strfree(p->plan_msg);
 	acfs_strfree(p->error);
 	acfs_strfree(p->name);
 	free(p);
@@ -372,12 +374,16 @@ static pstate_t *pstate_build(acfs_engine *eng, const acfs_profiles *set,
 	if (p == NULL || (p->name = acfs_strdup(name)) == NULL)
 		goto fail;
 	p->refs = 1;
-	acfs_err_clear(&p->plan_err);
+	acfs_err_clear(&e);
 	acfs_buf_init(&d, 4 * 1024 * 1024);
-	if (acfs_plan_build(set, eng->o.env, name, &p->plan, &p->plan_err) != ACFS_OK) {
+	if (acfs_plan_build(set, eng->o.env, name, &p->plan, &e) != ACFS_OK) {
+		/* Kept as a heap string: an acfs_err inline in each of
+		 * 10,000 states would cost 10 MB. */
 		p->state = ST_ERROR;
-		if (acfs_buf_add(&d, "error:", 6) != ACFS_OK ||
-		    acfs_buf_add(&d, p->plan_err.msg, strlen(p->plan_err.msg)) != ACFS_OK)
+		p->plan_code = e.code;
+		if ((p->plan_msg = acfs_strdup(e.msg)) == NULL ||
+		    acfs_buf_add(&d, "error:", 6) != ACFS_OK ||
+		    acfs_buf_add(&d, e.msg, strlen(e.msg)) != ACFS_OK)
 			goto fail_buf;
 	} else {
 		keys = calloc(p->plan->nhops, sizeof(*keys));
@@ -779,7 +785,7 @@ static acfs_blob *render_status(acfs_engine *eng, const pstate_t *p)
 	json_object_object_add(o, "state", json_object_new_string(state_names[p->state]));
 	if (p->plan == NULL) {
 		json_object_object_add(o, "last_error",
-				       error_json(p->plan_err.msg, p->plan_err.code, 0));
+				       error_json(p->plan_msg, p->plan_code, 0));
 		return json_blob(o);
 	}
 	chain = acfs_plan_to_json(p->plan);
@@ -1027,7 +1033,7 @@ acfs_code acfs_engine_content(acfs_engine *eng, acfs_profile_id id,
 		goto give;
 	}
 	if (p->plan == NULL) {
-		rc = acfs_err_set(e, p->plan_err.code, "%s", p->plan_err.msg);
+		rc = acfs_err_set(e, p->plan_code, "%s", p->plan_msg);
 		goto out;
 	}
 	/* Fast path: what we served is still fresh. */
