@@ -583,6 +583,16 @@ acfs_code acfs_engine_reload(acfs_engine *eng, int *changed, acfs_err *e)
 	return ACFS_OK;
 }
 
+/* How long a reader waits for another thread's refresh of a hop: the
+ * longest a source may take, and a margin. */
+static long wait_bound_ms(const acfs_engine_opts *o)
+{
+	long sts = o->sts_timeout_ms > 0 ? o->sts_timeout_ms : 10000;
+	long proc = o->process_timeout_ms > 0 ? o->process_timeout_ms : 30000;
+
+	return (sts > proc ? sts : proc) + 2000;
+}
+
 acfs_code acfs_engine_new(const acfs_engine_opts *opts, acfs_engine **out,
 			  acfs_err *e)
 {
@@ -607,8 +617,7 @@ acfs_code acfs_engine_new(const acfs_engine_opts *opts, acfs_engine **out,
 	pthread_cond_init(&eng->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	if (acfs_hopcache_init(&eng->cache, &eng->lock, opts->refresh_window_s,
-			       opts->sts_timeout_ms > 0 ? opts->sts_timeout_ms + 2000
-							: 12000) != ACFS_OK) {
+			       wait_bound_ms(opts)) != ACFS_OK) {
 		acfs_engine_free(eng);
 		return acfs_err_set(e, ACFS_E_NOMEM, "out of memory");
 	}
@@ -618,6 +627,7 @@ acfs_code acfs_engine_new(const acfs_engine_opts *opts, acfs_engine **out,
 	eng->resolver.http = opts->http;
 	eng->resolver.env = opts->env;
 	eng->resolver.sts_timeout_ms = opts->sts_timeout_ms;
+	eng->resolver.process_timeout_ms = opts->process_timeout_ms;
 	eng->resolver.now = opts->now;
 	eng->resolver.clock_ctx = opts->clock_ctx;
 	rc = acfs_engine_reload(eng, NULL, e);

@@ -84,6 +84,7 @@ typedef struct {
 	acfs_http *http;                /* borrowed transport */
 	long refresh_window_s;          /* 0: 1200 */
 	long sts_timeout_ms;            /* per STS call incl. retries; 0: 10000 */
+	long process_timeout_ms;        /* per credential_process run; 0: 30000 */
 	const char *profile_filter;     /* comma-separated fnmatch globs; NULL: all */
 	const char *mount_point;        /* for the config and env files */
 	/* Called from the engine's notifier thread, no lock held:

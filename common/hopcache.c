@@ -140,6 +140,14 @@ acfs_code acfs_hopcache_keys(const acfs_plan *plan,
 			if (rc == ACFS_OK)
 				rc = put(&b, "ca", plan->ca_bundle);
 			break;
+		case ACFS_HOP_IMDS:
+			/* The profile's ec2_metadata_service_endpoint(_mode):
+			 * two endpoints are two sources. */
+			if (rc == ACFS_OK)
+				rc = put(&b, "imds-endpoint", plan->imds_endpoint);
+			if (rc == ACFS_OK)
+				rc = put(&b, "imds-mode", plan->imds_endpoint_mode);
+			break;
 		default:
 			break;
 		}

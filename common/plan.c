@@ -78,6 +78,8 @@ void acfs_plan_free(acfs_plan *plan)
 	acfs_strfree(plan->sts_regional_endpoints);
 	acfs_strfree(plan->endpoint_url);
 	acfs_strfree(plan->ca_bundle);
+	acfs_strfree(plan->imds_endpoint);
+	acfs_strfree(plan->imds_endpoint_mode);
 	free(plan);
 }
 
@@ -803,6 +805,11 @@ static acfs_code client_settings(builder *b, acfs_plan *plan,
 	if (v == NULL)
 		v = acfs_section_get(sel, "ca_bundle");
 	if (!dup_opt(&plan->ca_bundle, v))
+		return nomem(b);
+	if (!dup_opt(&plan->imds_endpoint,
+		     acfs_section_get(sel, "ec2_metadata_service_endpoint")) ||
+	    !dup_opt(&plan->imds_endpoint_mode,
+		     acfs_section_get(sel, "ec2_metadata_service_endpoint_mode")))
 		return nomem(b);
 	acfs_err_clear(&ee);
 	if (acfs_endpoint_configured(b->set, sel, b->env, "sts", NULL, 0,

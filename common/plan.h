@@ -82,6 +82,11 @@ typedef struct {
 	char *ca_bundle;         /* AWS_CA_BUNDLE or ca_bundle, or NULL */
 	int use_fips;            /* AWS_USE_FIPS_ENDPOINT, use_fips_endpoint */
 	int use_dualstack;       /* AWS_USE_DUALSTACK_ENDPOINT, use_dualstack_endpoint */
+	/* IMDS settings of the selected profile as written, or NULL:
+	 * ec2_metadata_service_endpoint(_mode).  AWS_EC2_METADATA_SERVICE_
+	 * ENDPOINT(_MODE) beat them when the IMDS client runs (imds.h). */
+	char *imds_endpoint;
+	char *imds_endpoint_mode;
 } acfs_plan;
 
 /* Plans profile.  set may be empty (or NULL) when only the environment

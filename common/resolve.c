@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "container.h"
+#include "imds.h"
+#include "process.h"
 #include "stsendpoint.h"
 
 static time_t now_of(const acfs_resolver *r)
@@ -61,6 +64,37 @@ static acfs_code from_environment(const acfs_resolver *r, const acfs_hop *h,
 	return *out ? ACFS_OK : acfs_err_set(e, ACFS_E_NOMEM, "out of memory");
 }
 
+/* The container endpoint and IMDS: their messages, with the profile. */
+static acfs_code from_container(const acfs_resolver *r, const acfs_plan *plan,
+				const acfs_hop *h, acfs_creds **out, acfs_err *e)
+{
+	acfs_err ie;
+	acfs_code rc;
+
+	acfs_err_clear(&ie);
+	rc = acfs_container_fetch(r, out, &ie);
+	if (rc != ACFS_OK)
+		acfs_err_set(e, rc, "profile '%s': %s",
+			     h->profile ? h->profile : plan->profile, ie.msg);
+	return rc;
+}
+
+static acfs_code from_imds(const acfs_resolver *r, const acfs_plan *plan,
+			   const acfs_hop *h, acfs_creds **out, acfs_err *e)
+{
+	acfs_imds_settings s = { plan->imds_endpoint, plan->imds_endpoint_mode,
+				 NULL, NULL };
+	acfs_err ie;
+	acfs_code rc;
+
+	acfs_err_clear(&ie);
+	rc = acfs_imds_fetch(r, &s, out, &ie);
+	if (rc != ACFS_OK)
+		acfs_err_set(e, rc, "profile '%s': %s",
+			     h->profile ? h->profile : plan->profile, ie.msg);
+	return rc;
+}
+
 acfs_code acfs_resolve_hop(const acfs_resolver *r, const acfs_plan *plan,
 			   size_t i, const acfs_creds *prev, acfs_creds **out,
 			   acfs_err *e)
@@ -91,6 +125,10 @@ acfs_code acfs_resolve_hop(const acfs_resolver *r, const acfs_plan *plan,
 								    session, out, e);
 		acfs_strfree(token);
 		return rc;
+	case ACFS_HOP_PROCESS:
+		return acfs_process_run(r, h->credential_process,
+					h->profile ? h->profile : plan->profile,
+					out, e);
 	case ACFS_HOP_ASSUME_ROLE:
 		if (prev == NULL)
 			return acfs_err_set(e, ACFS_E_BADARG,
@@ -105,8 +143,9 @@ acfs_code acfs_resolve_hop(const acfs_resolver *r, const acfs_plan *plan,
 			rc = acfs_sts_assume_role(&c, prev, h, session, out, e);
 		return rc;
 	case ACFS_HOP_CONTAINER:
+		return from_container(r, plan, h, out, e);
 	case ACFS_HOP_IMDS:
-	case ACFS_HOP_PROCESS:
+		return from_imds(r, plan, h, out, e);
 	default:
 		return acfs_err_set(e, ACFS_E_NOTIMPL,
 				    "profile '%s': the %s credential source is not "

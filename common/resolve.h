@@ -2,8 +2,11 @@
  *
  * The resolver knows how to run each kind of hop once; caching and refresh
  * are the caller's (the filesystem caches every hop; --resolve runs the
- * whole chain once).  Sources a later release implements (container
- * endpoint, IMDS, credential_process) give ACFS_E_NOTIMPL.
+ * whole chain once).  The sources on the host have clients of their own,
+ * which take the transport, the environment and the clocks from here:
+ * the container endpoint (container.h: ECS, EKS Pod Identity), IMDSv2
+ * (imds.h, with the plan's ec2_metadata_service_endpoint(_mode)) and
+ * credential_process (process.h).  Their errors name the profile.
  */
 #ifndef ACFS_RESOLVE_H
 #define ACFS_RESOLVE_H
@@ -19,8 +22,10 @@ typedef struct {
 	acfs_http *http;          /* borrowed */
 	const acfs_env *env;      /* the daemon's environment */
 	long sts_timeout_ms;      /* total per STS call, retries included; 0: 10 s */
+	long process_timeout_ms;  /* one credential_process run; 0: 30 s */
 	/* Tests only (the replay runner, whose transport never touches a
-	 * network): skip the plain-http-to-loopback-only rule.  No option or
+	 * network): skip the rules for plain http (STS: loopback only; the
+	 * container endpoint and IMDS: their allowed hosts).  No option or
 	 * command line sets it. */
 	int test_allow_plain_http;
 	/* Injected clocks, passed on to the STS client (NULL: real ones). */

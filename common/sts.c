@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "files.h"
 #include "sigv4.h"
 #include "stsxml.h"
@@ -16,36 +17,6 @@
 #define BACKOFF_BASE_MS 200
 #define BACKOFF_CAP_MS 5000
 #define BODY_MAX (16 * 1024)
-
-static time_t real_now(void *ctx)
-{
-	(void)ctx;
-	return time(NULL);
-}
-
-static void real_sleep(void *ctx, long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	(void)ctx;
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-static long real_elapsed(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-static unsigned real_random(void *ctx, unsigned bound)
-{
-	(void)ctx;
-	return bound ? arc4random_uniform(bound) : 0;
-}
 
 void acfs_sts_client_init(acfs_sts_client *c, acfs_http *http,
 			  const acfs_sts_endpoint *ep, const char *ca_bundle)
@@ -230,27 +201,13 @@ out:
 	return rc;
 }
 
-static long backoff_ms(const acfs_sts_client *c, int attempt)
-{
-	long cap = BACKOFF_BASE_MS;
-	int i;
-
-	for (i = 0; i < attempt && cap < BACKOFF_CAP_MS; i++)
-		cap *= 2;
-	if (cap > BACKOFF_CAP_MS)
-		cap = BACKOFF_CAP_MS;
-	/* Full jitter: uniform in [0, cap]. */
-	return (long)(c->random ? c->random(c->clock_ctx, (unsigned)cap + 1)
-				: real_random(NULL, (unsigned)cap + 1));
-}
-
 /* One call with retries.  src NULL: unsigned (web identity). */
 static acfs_code call(const acfs_sts_client *c, const acfs_creds *src, const acfs_buf *body,
 		      const char *what, acfs_sts_response *resp, acfs_err *e)
 {
-	time_t (*now)(void *) = c->now ? c->now : real_now;
-	void (*sleep_ms)(void *, long) = c->sleep_ms ? c->sleep_ms : real_sleep;
-	long (*elapsed)(void *) = c->elapsed_ms ? c->elapsed_ms : real_elapsed;
+	time_t (*now)(void *) = c->now ? c->now : acfs_clock_now;
+	void (*sleep_ms)(void *, long) = c->sleep_ms ? c->sleep_ms : acfs_clock_sleep_ms;
+	long (*elapsed)(void *) = c->elapsed_ms ? c->elapsed_ms : acfs_clock_elapsed_ms;
 	long start = elapsed(c->clock_ctx), budget, delay, left;
 	int attempts = c->max_attempts > 0 ? c->max_attempts : 4, attempt;
 	char host[512], path[2048], lasterr[ACFS_ERR_MSG_MAX];
@@ -360,7 +317,8 @@ static acfs_code call(const acfs_sts_client *c, const acfs_creds *src, const acf
 		}
 		if (!retry || attempt + 1 == attempts)
 			break;
-		delay = backoff_ms(c, attempt);
+		delay = acfs_backoff_ms(c->random, c->clock_ctx, attempt,
+					BACKOFF_BASE_MS, BACKOFF_CAP_MS);
 		if (elapsed(c->clock_ctx) - start + delay >= budget)
 			break;
 		sleep_ms(c->clock_ctx, delay);

@@ -1,4 +1,4 @@
-/* text.c - UTF-8 validation and repair. */
+/* text.c - UTF-8 validation and repair, printable excerpts. */
 #include "text.h"
 
 #include <stdlib.h>
@@ -73,5 +73,26 @@ char *acfs_utf8_sanitize(const char *s)
 		i += l;
 	}
 	out[o] = '\0';
+	return out;
+}
+
+char *acfs_text_printable(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t i, keep = n;
+
+	if (outsz == 0)
+		return out;
+	if (keep > outsz - 1)
+		keep = outsz >= 4 ? outsz - 4 : outsz - 1;
+	for (i = 0; i < keep; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (keep < n && outsz >= 4) {
+		memcpy(out + keep, "...", 3);
+		keep += 3;
+	}
+	out[keep] = '\0';
 	return out;
 }

@@ -13,4 +13,10 @@ int acfs_utf8_valid(const char *s, size_t n);
  * NULL on allocation failure. */
 char *acfs_utf8_sanitize(const char *s);
 
+/* s[0..n) for a message: every byte outside printable ASCII becomes '?',
+ * and text that does not fit in out (outsz bytes, at least 4) is cut with
+ * "...".  For text a remote service sent, which reaches status files and
+ * logs.  Returns out. */
+char *acfs_text_printable(const char *s, size_t n, char *out, size_t outsz);
+
 #endif

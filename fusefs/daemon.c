@@ -268,6 +268,7 @@ int acfs_daemon_main(int argc, char **argv)
 	eo.http = http;
 	eo.refresh_window_s = o.refresh_window_s;
 	eo.sts_timeout_ms = o.sts_timeout_ms;
+	eo.process_timeout_ms = o.process_timeout_ms;
 	eo.profile_filter = o.profiles;
 	eo.mount_point = mp;
 	eo.on_change = acfs_fs_on_change;

@@ -17,6 +17,7 @@
 
 #define REFRESH_WINDOW_MAX (12L * 3600)
 #define STS_TIMEOUT_MAX 300L
+#define PROCESS_TIMEOUT_MAX 300L
 #define PROFILES_MAX 4096
 
 enum {
@@ -26,6 +27,7 @@ enum {
 	KEY_GID,
 	KEY_REFRESH,
 	KEY_STS,
+	KEY_PROCESS,
 	KEY_PROFILES,
 	KEY_LOGLEVEL,
 };
@@ -45,6 +47,7 @@ static const struct fuse_opt mopts_spec[] = {
 	FUSE_OPT_KEY("gid=", KEY_GID),
 	FUSE_OPT_KEY("refresh_window=", KEY_REFRESH),
 	FUSE_OPT_KEY("sts_timeout=", KEY_STS),
+	FUSE_OPT_KEY("process_timeout=", KEY_PROCESS),
 	FUSE_OPT_KEY("profiles=", KEY_PROFILES),
 	FUSE_OPT_KEY("loglevel=", KEY_LOGLEVEL),
 	FUSE_OPT_KEY("-h", KEY_HELP),
@@ -184,6 +187,11 @@ static int mopt_proc(void *data, const char *arg, int key,
 			return fail(o, "sts_timeout= takes 1 to 300 seconds", arg);
 		o->sts_timeout_ms = n * 1000;
 		return 0;
+	case KEY_PROCESS:
+		if (parse_long(v, 1, PROCESS_TIMEOUT_MAX, &n) != 0)
+			return fail(o, "process_timeout= takes 1 to 300 seconds", arg);
+		o->process_timeout_ms = n * 1000;
+		return 0;
 	case KEY_PROFILES:
 		if (*v == '\0')
 			return fail(o, "profiles= takes one or more globs", arg);
@@ -320,6 +328,8 @@ void acfs_mopts_usage(FILE *f)
 "                      (default 1200)\n"
 "  -o sts_timeout=SECONDS  total time for one STS call, retries included\n"
 "                      (default 10)\n"
+"  -o process_timeout=SECONDS  how long a credential_process command may\n"
+"                      run before it is killed (default 30)\n"
 "  -o profiles=GLOB[,GLOB...]  serve only the profiles whose names match\n"
 "  -o loglevel=LEVEL   debug, info (default), warning or error\n"
 "  -o auto_unmount     unmount even when the daemon is killed (fusermount3)\n"

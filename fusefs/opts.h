@@ -26,6 +26,7 @@ typedef struct {
 	int allow_other;
 	long refresh_window_s;   /* 0: the engine's default */
 	long sts_timeout_ms;     /* 0: the engine's default */
+	long process_timeout_ms; /* 0: the resolver's default */
 	char *profiles;          /* comma-separated globs; NULL: all */
 	int loglevel;            /* syslog priority; -1: not given */
 	/* positionals */

@@ -39,6 +39,16 @@ for bin in "$dir"/fuzz_*; do
 		if [ ${#seeds[@]} -eq 0 ]; then
 			echo "SKIP seeds for $name: $conf has no SigV4 suite; fuzzing from an empty corpus"
 		fi ;;
+	fuzz_container_json|fuzz_process_json)
+		# Our own seeds (IMDS, error and credential_process documents,
+		# which the conformance data has no files of), then the
+		# recorded container bodies.
+		seeds=("tests/fuzz/seeds/credjson")
+		if [ -d "$conf/container-credentials/responses-from-traffic" ]; then
+			seeds+=("$conf/container-credentials/responses-from-traffic")
+		else
+			echo "SKIP conformance seeds for $name: $conf is absent"
+		fi ;;
 	esac
 	mkdir -p "$dir/corpus/$name"
 	echo "=== $name for ${secs}s"

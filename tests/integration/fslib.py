@@ -225,9 +225,9 @@ def pid_alive(pid):
     return st.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
-def find_daemon_pids(mnt):
-    """PIDs of awscredsfs processes whose argv names mnt (the /proc
-    equivalent of pgrep -f MNT, without regex quoting)."""
+def pids_where(match):
+    """PIDs of the live processes (not zombies) whose argv (a list of
+    bytes) satisfies match."""
     pids = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -237,10 +237,16 @@ def find_daemon_pids(mnt):
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if argv and os.path.basename(argv[0]) == b"awscredsfs" and \
-                mnt.encode() in argv and pid_alive(int(d)):
+        if argv and match(argv) and pid_alive(int(d)):
             pids.append(int(d))
     return pids
+
+
+def find_daemon_pids(mnt):
+    """PIDs of awscredsfs processes whose argv names mnt (the /proc
+    equivalent of pgrep -f MNT, without regex quoting)."""
+    return pids_where(lambda argv: os.path.basename(argv[0]) == b"awscredsfs"
+                      and mnt.encode() in argv)
 
 
 def sanitizer_report(text):
@@ -255,11 +261,12 @@ class Daemon:
     """One awscredsfs process (foreground, -f) and its mount point."""
 
     def __init__(self, mnt, opts, env, stderr_path, extra_args=(),
-                 foreground=True):
+                 foreground=True, prefix=()):
         self.mnt = mnt
         self.stderr_path = stderr_path
         self.stderr = open(stderr_path, "ab")
-        self.args = [ACFS, mnt] + (["-f"] if foreground else []) + \
+        # prefix: a command that execs the rest (nsenter --net=...).
+        self.args = list(prefix) + [ACFS, mnt] + (["-f"] if foreground else []) + \
             (["-o", ",".join(opts)] if opts else []) + list(extra_args)
         self.env = env
         self.killed = False     # we sent SIGKILL on purpose
@@ -455,7 +462,7 @@ class FsCase(unittest.TestCase):
         return p
 
     def start(self, opts=None, mnt=None, config=None, creds=None, env=None,
-              emu=None, extra_args=(), wait=True, name="mnt"):
+              emu=None, extra_args=(), wait=True, name="mnt", prefix=()):
         """Starts a foreground daemon; with wait, asserts that it mounts."""
         mnt = mnt or self.mnt_path(name)
         o = ["config=%s" % (config or self.config),
@@ -463,7 +470,7 @@ class FsCase(unittest.TestCase):
         o += list(opts or [])
         d = Daemon(mnt, o, env or self.daemon_env(emu),
                    os.path.join(self.tmp, "daemon-%d.err" % len(self.daemons)),
-                   extra_args=extra_args)
+                   extra_args=extra_args, prefix=prefix)
         self.daemons.append(d)
         self.addCleanup(self._stop_daemon, d)
         if wait:

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "env.h"
+#include "hopcache.h"
 #include "ini.h"
 #include "plan.h"
 #include "profile.h"
@@ -1081,6 +1082,35 @@ START_TEST(plan_with_null_err)
 }
 END_TEST
 
+/* The hop cache key of an IMDS hop covers the profile's metadata endpoint:
+ * two endpoints are two sources, one endpoint is one. */
+START_TEST(imds_hop_key_covers_the_endpoint)
+{
+	char k1[1][ACFS_HOPKEY_LEN + 1], k2[1][ACFS_HOPKEY_LEN + 1];
+	char k3[1][ACFS_HOPKEY_LEN + 1];
+	acfs_err e;
+
+	cfg("[profile a]\ncredential_source = Ec2InstanceMetadata\n"
+	    "role_arn = arn:aws:iam::123456789012:role/r\n"
+	    "ec2_metadata_service_endpoint = http://127.0.0.1:1/\n"
+	    "[profile b]\ncredential_source = Ec2InstanceMetadata\n"
+	    "role_arn = arn:aws:iam::123456789012:role/r\n"
+	    "ec2_metadata_service_endpoint = http://127.0.0.1:2/\n"
+	    "[profile c]\ncredential_source = Ec2InstanceMetadata\n"
+	    "role_arn = arn:aws:iam::123456789012:role/r\n"
+	    "ec2_metadata_service_endpoint = http://127.0.0.1:1/\n");
+	ok("a", 2);
+	ck_assert_int_eq(plan->hops[0].kind, ACFS_HOP_IMDS);
+	ck_assert_int_eq(acfs_hopcache_keys(plan, k1, &e), ACFS_OK);
+	ok("b", 2);
+	ck_assert_int_eq(acfs_hopcache_keys(plan, k2, &e), ACFS_OK);
+	ok("c", 2);
+	ck_assert_int_eq(acfs_hopcache_keys(plan, k3, &e), ACFS_OK);
+	ck_assert_str_ne(k1[0], k2[0]);
+	ck_assert_str_eq(k1[0], k3[0]);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -1170,6 +1200,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tk, ca_bundle);
 	tcase_add_test(tk, kind_names);
 	tcase_add_test(tk, plan_with_null_err);
+	tcase_add_test(tk, imds_hop_key_covers_the_endpoint);
 	suite_add_tcase(s, tk);
 	return s;
 }
