@@ -19,7 +19,10 @@ Acceptance of issue 5:
    refused with a clear error, and a listener on that host sees no
    connection;
  - IMDSv2 credentials resolve through the emulator; with IMDS disabled,
-   resolution fails cleanly without a request.
+   resolution fails cleanly without a request;
+ - web identity from the environment (AWS_ROLE_ARN,
+   AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_SESSION_NAME), as the IRSA webhook
+   sets it up, is served as the `default` profile.
 
 Needs root and /dev/fuse (see fslib.py), and ip(8)/nsenter(1) for the host
 rule test.  Ends with "suite integration-fs-sources: passed=N failed=M
@@ -39,7 +42,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from fslib import (  # noqa: E402
-    AWS_CLI, REPO, SLOW, FsCase, assumed_arn, main)
+    AWS_CLI, REPO, ROLE_A, SLOW, FsCase, assumed_arn, main)
 
 sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
 from test_pod_identity_imds import AGENT, IMDS, Proc  # noqa: E402
@@ -347,6 +350,29 @@ class TestImds(SourcesCase):
         self.assertEqual(self.sts_log(action="AssumeRole"), [])
         # The daemon is still up and serves the container profiles.
         self.assertCredentialsIni(self.read(self.path(d, "target")), "target")
+
+
+class TestWebIdentityFromEnvironment(FsCase):
+    """The IRSA webhook's variables and no config: a `default` directory
+    that resolves the way the SDK default chain would."""
+
+    def test_irsa_default(self):
+        self.write(self.config, "")
+        d = self.start(env=self.daemon_env(
+            AWS_ROLE_ARN=ROLE_A, AWS_WEB_IDENTITY_TOKEN_FILE=self.token_path,
+            AWS_ROLE_SESSION_NAME="irsa-pod"))
+        self.assertIn("default", self.listdir(d.mnt))
+        self.assertEqual(self.sts_log(), [], "listing called STS")
+        c = self.assertCredentialsIni(
+            self.read(os.path.join(d.mnt, "default", "credentials")),
+            "default")
+        self.assertEqual(self.caller_arn(c), assumed_arn(ROLE_A, "irsa-pod"))
+        recs = self.sts_log(action="AssumeRoleWithWebIdentity")
+        self.assertEqual(len(recs), 1, recs)
+        self.assertEqual(recs[0]["role_session_name"], "irsa-pod")
+        status = self.status(d.mnt, "default")
+        self.assertEqual([h["type"] for h in status["chain"]],
+                         ["web-identity"], status)
 
 
 if __name__ == "__main__":
