@@ -1,6 +1,7 @@
 /* clock.c - real clocks and jittered backoff. */
 #include "clock.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 time_t acfs_clock_now(void *ctx)
@@ -11,10 +12,15 @@ time_t acfs_clock_now(void *ctx)
 
 void acfs_clock_sleep_ms(void *ctx, long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts;
 
 	(void)ctx;
-	while (nanosleep(&ts, &ts) != 0)
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	/* Only an interruption is worth another try. */
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 

@@ -107,6 +107,10 @@ acfs_code acfs_container_token(const acfs_env *env, char **token, acfs_err *e)
 	} else {
 		v = acfs_env_get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
 		n = v ? strlen(v) : 0;
+		if (n > ACFS_CONTAINER_TOKEN_MAX)
+			return acfs_err_set(e, ACFS_E_TOOBIG, "%s is %zu bytes; "
+					    "the limit is %d bytes", what, n,
+					    ACFS_CONTAINER_TOKEN_MAX);
 	}
 	if (n == 0)
 		goto out;

@@ -34,7 +34,7 @@
 
 #define ACFS_CONTAINER_HOST "http://169.254.170.2"
 #define ACFS_CONTAINER_URL_MAX 2048
-#define ACFS_CONTAINER_TOKEN_MAX (16 * 1024)   /* bytes of the token file */
+#define ACFS_CONTAINER_TOKEN_MAX (16 * 1024)   /* bytes of the token (file or variable) */
 #define ACFS_CONTAINER_CONNECT_TIMEOUT_MS 1000
 #define ACFS_CONTAINER_TIMEOUT_MS 2000         /* per attempt */
 #define ACFS_CONTAINER_ATTEMPTS 3

@@ -1,6 +1,7 @@
 /* credjson.c - bounded json-c parsers for the credential documents. */
 #include "credjson.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -199,7 +200,9 @@ static acfs_code get_str(const doc *d, field f, int required,
 	size_t n, i;
 
 	*out = NULL;
-	if (!(d->seen & BIT(f)))
+	/* JSON null in an optional field is its absence, as for botocore
+	 * (parsed.get) and aws-sdk-go-v2 (encoding/json). */
+	if (!(d->seen & BIT(f)) || (!required && d->v[f] == NULL))
 		return required ? acfs_err_set(e, ACFS_E_SYNTAX, "%s has no %s",
 					       d->what, name) : ACFS_OK;
 	if (!json_object_is_type(d->v[f], json_type_string))
@@ -248,6 +251,36 @@ static void error_text(const doc *d, char *out, size_t outsz)
 		 shown(d->v[F_MESSAGE], "no message", msg, sizeof(msg)));
 }
 
+/* An RFC 3339 time into *out.  acfs_parse_iso8601 takes UTC ("Z",
+ * "+00:00"); another offset ("+01:00", as granted prints local time),
+ * which botocore and aws-sdk-go-v2 accept, is read as UTC and moved. */
+static int parse_time(const char *s, time_t *out)
+{
+	size_t n = strlen(s);
+	const char *z = s + (n >= 6 ? n - 6 : 0);
+	char utc[80];
+	long off;
+
+	if (acfs_parse_iso8601(s, out) == 0)
+		return 0;
+	if (n < 6 || n - 6 + 2 > sizeof(utc) || (z[0] != '+' && z[0] != '-') ||
+	    !isdigit((unsigned char)z[1]) || !isdigit((unsigned char)z[2]) ||
+	    z[3] != ':' || !isdigit((unsigned char)z[4]) ||
+	    !isdigit((unsigned char)z[5]))
+		return -1;
+	off = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600L +
+	      ((z[4] - '0') * 10 + (z[5] - '0')) * 60L;
+	if (z[1] > '2' || (z[1] == '2' && z[2] > '3') || z[4] > '5')
+		return -1;
+	memcpy(utc, s, n - 6);
+	memcpy(utc + n - 6, "Z", 2);
+	if (acfs_parse_iso8601(utc, out) != 0)
+		return -1;
+	/* Local time is UTC plus the offset. */
+	*out += z[0] == '+' ? -off : off;
+	return 0;
+}
+
 /* The fields every document shares, into a snapshot.  token_field is
  * F_TOKEN or F_SESSION_TOKEN. */
 static acfs_code make_creds(const doc *d, field token_field, int need_token,
@@ -265,9 +298,9 @@ static acfs_code make_creds(const doc *d, field token_field, int need_token,
 	    (rc = get_str(d, F_EXPIRATION, need_expiration, &when, e)) != ACFS_OK ||
 	    (rc = get_str(d, F_ACCOUNT_ID, 0, &acct, e)) != ACFS_OK)
 		return rc;
-	if (when != NULL && (acfs_parse_iso8601(when, &exp) != 0 || exp <= 0))
+	if (when != NULL && (parse_time(when, &exp) != 0 || exp <= 0))
 		return acfs_err_set(e, ACFS_E_SYNTAX, "%s: Expiration '%s' is "
-				    "not an ISO 8601 UTC time", d->what,
+				    "not an ISO 8601 time", d->what,
 				    acfs_text_printable(when, strlen(when), text,
 							sizeof(text)));
 	for (i = 0; acct != NULL && i < 12; i++)

@@ -7,7 +7,9 @@
  * given twice in different cases is refused.  Each value read must be a
  * string (Version: an integer) within its cap, with no NUL or other
  * control character.  Bodies are capped, nesting is limited, trailing
- * text other than white space is refused.
+ * text other than white space is refused.  JSON null in an optional field
+ * is its absence; Expiration is RFC 3339 with any UTC offset ("Z",
+ * "+01:00"), as botocore and aws-sdk-go-v2 read it.
  *
  * json-c copies every string it parses, and its tokener keeps a buffer of
  * the last ones: all of that, and what it built of a document that failed

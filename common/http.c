@@ -64,7 +64,7 @@ static acfs_code curl_send(acfs_http *h, const acfs_http_request *req,
 {
 	curl_http *ch = (curl_http *)h;
 	struct curl_slist *hdrs = NULL, *nh;
-	char errbuf[CURL_ERROR_SIZE], line[8192];
+	char errbuf[CURL_ERROR_SIZE], *line;
 	CURL *c = NULL;
 	CURLcode cc;
 	sink s = { resp, 0 };
@@ -80,10 +80,19 @@ static acfs_code curl_send(acfs_http *h, const acfs_http_request *req,
 	if (c == NULL)
 		return acfs_err_set(e, ACFS_E_NOMEM, "cannot create a curl handle");
 	for (i = 0; i < req->nheaders; i++) {
-		/* Header lines may hold a session token: wiped below. */
-		snprintf(line, sizeof(line), "%s: %s", req->headers[i].name,
-			 req->headers[i].value);
-		nh = curl_slist_append(hdrs, line);
+		/* Header lines may hold a session token: wiped, here and
+		 * below.  Sized to fit: a cut token is never right. */
+		size_t len = strlen(req->headers[i].name) +
+			     strlen(req->headers[i].value) + 3;
+
+		line = malloc(len);
+		nh = NULL;
+		if (line != NULL) {
+			snprintf(line, len, "%s: %s", req->headers[i].name,
+				 req->headers[i].value);
+			nh = curl_slist_append(hdrs, line);
+			acfs_wipefree(line, len);
+		}
 		if (nh == NULL) {
 			rc = acfs_err_set(e, ACFS_E_NOMEM, "out of memory");
 			goto out;
@@ -157,7 +166,6 @@ static acfs_code curl_send(acfs_http *h, const acfs_http_request *req,
 	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK)
 		resp->reused = conns == 0;
 out:
-	acfs_wipe(line, sizeof(line));
 	for (nh = hdrs; nh != NULL; nh = nh->next)
 		acfs_wipe(nh->data, strlen(nh->data));
 	curl_slist_free_all(hdrs);

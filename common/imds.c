@@ -204,7 +204,8 @@ static acfs_code get_token(fetch *f)
 static int role_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || strchr("+=,.@_-", c) != NULL;
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("+=,.@_-", c) != NULL);
 }
 
 /* The instance profile's role: the first line of the listing. */

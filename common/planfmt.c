@@ -8,8 +8,11 @@
 
 int acfs_command_name_len(const char *cmd)
 {
-	size_t n = strcspn(cmd, " \t\n");
+	size_t n = strcspn(cmd, " \t\n=");
 
+	/* "NAME=value cmd" (sh runs it): the value may be a secret. */
+	if (cmd[n] == '=')
+		n++;
 	return n > 256 ? 256 : (int)n;
 }
 

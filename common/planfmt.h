@@ -23,7 +23,8 @@ struct json_object *acfs_plan_to_json(const acfs_plan *plan);
 void acfs_akid_prefix(const char *akid, char *out, size_t outsz);
 
 /* Length of the program name at the start of a credential_process
- * command: only that much is shown, since arguments may carry secrets. */
+ * command: only that much is shown, since arguments may carry secrets.
+ * A leading "NAME=value" assignment is shown as "NAME=". */
 int acfs_command_name_len(const char *cmd);
 
 #endif

@@ -2,9 +2,14 @@
  * transport and a fake clock: the request, the host rules, the token
  * (file re-read, precedence, line breaks), retries, timeouts, error
  * bodies, and no secret in any message. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "container.h"
 #include "plan.h"
@@ -166,6 +171,114 @@ START_TEST(token_file_missing_or_too_big)
 	fetch(ACFS_E_TOOBIG, &e);
 	ck_assert_int_eq(host.http.nsent, 0);
 	free(big);
+}
+END_TEST
+
+START_TEST(env_token_too_big)
+{
+	char *big = malloc(ACFS_CONTAINER_TOKEN_MAX + 2);
+	const char *kv[] = { "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"http://localhost/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN", big,
+		NULL };
+	acfs_err e;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', ACFS_CONTAINER_TOKEN_MAX + 1);
+	big[ACFS_CONTAINER_TOKEN_MAX + 1] = '\0';
+	tl_host_env(&host, kv);
+	fetch(ACFS_E_TOOBIG, &e);
+	ck_assert_ptr_nonnull(strstr(e.msg, "AWS_CONTAINER_AUTHORIZATION_TOKEN is"));
+	ck_assert_int_eq(host.http.nsent, 0);
+	free(big);
+}
+END_TEST
+
+/* One request on a loopback socket: the length of its Authorization value
+ * is kept, the answer is 200 with body. */
+typedef struct {
+	int fd;
+	size_t auth_len;
+	const char *body;
+} one_shot;
+
+static void *serve_one(void *u)
+{
+	one_shot *s = u;
+	size_t max = 64 * 1024, n = 0;
+	char *req = malloc(max + 1), reply[1024], *a, *end;
+	int c = accept(s->fd, NULL, NULL);
+	ssize_t r;
+
+	if (c < 0 || req == NULL) {
+		free(req);
+		if (c >= 0)
+			close(c);
+		return NULL;
+	}
+	req[0] = '\0';
+	while (n < max && (r = read(c, req + n, max - n)) > 0) {
+		n += (size_t)r;
+		req[n] = '\0';
+		if (strstr(req, "\r\n\r\n") != NULL)
+			break;
+	}
+	a = strstr(req, "\r\nAuthorization: ");
+	if (a != NULL && (end = strstr(a + 17, "\r\n")) != NULL)
+		s->auth_len = (size_t)(end - (a + 17));
+	snprintf(reply, sizeof(reply), "HTTP/1.1 200 OK\r\nContent-Type: "
+		 "application/json\r\nContent-Length: %zu\r\nConnection: "
+		 "close\r\n\r\n%s", strlen(s->body), s->body);
+	if (write(c, reply, strlen(reply)) < 0)
+		s->auth_len = 0;
+	close(c);
+	free(req);
+	return NULL;
+}
+
+START_TEST(long_token_sent_whole)
+{
+	/* Under the token cap, above what a fixed header line once held. */
+	size_t n = ACFS_CONTAINER_TOKEN_MAX - 100;
+	char *tok = malloc(n + 1), url[64];
+	const char *kv[] = { "AWS_CONTAINER_CREDENTIALS_FULL_URI", url,
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN", tok, NULL };
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	one_shot srv = { -1, 0, OK_BODY };
+	acfs_http *real;
+	acfs_creds *c;
+	pthread_t t;
+	acfs_err e;
+
+	ck_assert_ptr_nonnull(tok);
+	memset(tok, 'k', n);
+	tok[n] = '\0';
+	unsetenv("http_proxy");
+	unsetenv("all_proxy");
+	unsetenv("ALL_PROXY");
+	srv.fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(srv.fd, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(srv.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(srv.fd, 1), 0);
+	ck_assert_int_eq(getsockname(srv.fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/creds", ntohs(sa.sin_port));
+	ck_assert_int_eq(pthread_create(&t, NULL, serve_one, &srv), 0);
+	real = acfs_http_curl_new(&e);
+	ck_assert_ptr_nonnull(real);
+	tl_host_env(&host, kv);
+	host.r.http = real;
+	c = fetch(ACFS_OK, &e);
+	shutdown(srv.fd, SHUT_RDWR);
+	pthread_join(t, NULL);
+	close(srv.fd);
+	ck_assert_uint_eq(srv.auth_len, n);
+	ck_assert_str_eq(c->access_key_id, "ASIARCORRECT");
+	acfs_creds_unref(c);
+	acfs_http_free(real);
+	free(tok);
 }
 END_TEST
 
@@ -393,6 +506,8 @@ int main(void)
 	tcase_add_test(tc, token_file_beats_env_and_is_read_each_time);
 	tcase_add_test(tc, token_line_breaks_refused_unsent);
 	tcase_add_test(tc, token_file_missing_or_too_big);
+	tcase_add_test(tc, env_token_too_big);
+	tcase_add_test(tc, long_token_sent_whole);
 	tcase_add_test(tc, host_rules);
 	tcase_add_test(tc, bad_uris);
 	tcase_add_test(tc, server_errors_and_resets_retried);

@@ -293,6 +293,64 @@ START_TEST(process_document)
 }
 END_TEST
 
+START_TEST(expiration_offsets)
+{
+	/* RFC 3339 offsets, as botocore and aws-sdk-go-v2 read them
+	 * (granted prints local time): all the same instant. */
+	static const char *const same[] = { "2022-05-02T18:36:00Z",
+		"2022-05-02T18:36:00+00:00", "2022-05-02T19:36:00+01:00",
+		"2022-05-02T13:06:00-05:30", "2022-05-03T04:36:00.123+10:00" };
+	static const char *const bad[] = { "2022-05-02T18:36:00+24:00",
+		"2022-05-02T18:36:00+01:60", "2022-05-02T18:36:00+0100",
+		"2022-05-02T18:36:00", "+01:00", "2022-05-02T18:36:00Z+01:00" };
+	char doc[256];
+	acfs_creds *c;
+	acfs_err e;
+	size_t i;
+
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		snprintf(doc, sizeof(doc), "{\"Version\":1,\"AccessKeyId\":\"AK\","
+			 "\"SecretAccessKey\":\"" SECRET "\",\"Expiration\":\"%s\"}",
+			 same[i]);
+		c = parse_s(acfs_credjson_process, doc, ACFS_OK, &e);
+		ck_assert_msg(c->expiration == 1651516560, "%s: %lld", same[i],
+			      (long long)c->expiration);
+		acfs_creds_unref(c);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(doc, sizeof(doc), "{\"Version\":1,\"AccessKeyId\":\"AK\","
+			 "\"SecretAccessKey\":\"" SECRET "\",\"Expiration\":\"%s\"}",
+			 bad[i]);
+		parse_s(acfs_credjson_process, doc, ACFS_E_SYNTAX, &e);
+		ck_assert_msg(strstr(e.msg, "Expiration") != NULL, "%s", e.msg);
+	}
+}
+END_TEST
+
+START_TEST(optional_null_is_absent)
+{
+	acfs_creds *c;
+	acfs_err e;
+
+	/* null where a field is optional means absent, as in botocore
+	 * (parsed.get) and aws-sdk-go-v2; a required one stays refused. */
+	c = parse_s(acfs_credjson_process, "{\"Version\":1,\"AccessKeyId\":\"AK\","
+		    "\"SecretAccessKey\":\"" SECRET "\",\"SessionToken\":null,"
+		    "\"Expiration\":null,\"AccountId\":null}", ACFS_OK, &e);
+	ck_assert_ptr_null(c->session_token);
+	ck_assert_str_eq(c->account_id, "");
+	ck_assert_int_eq((long long)c->expiration, 0);
+	acfs_creds_unref(c);
+	parse_s(acfs_credjson_process, "{\"Version\":1,\"AccessKeyId\":\"AK\","
+		"\"SecretAccessKey\":null}", ACFS_E_SYNTAX, &e);
+	ck_assert_ptr_nonnull(strstr(e.msg, "SecretAccessKey"));
+	parse_s(acfs_credjson_container, "{\"AccessKeyId\":\"AK\",\"SecretAccessKey\":\""
+		SECRET "\",\"Token\":null,\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+		ACFS_E_SYNTAX, &e);
+	ck_assert_ptr_nonnull(strstr(e.msg, "Token"));
+}
+END_TEST
+
 START_TEST(process_version)
 {
 	static const char *const versions[] = { "", "\"Version\":\"1\",",
@@ -343,6 +401,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, imds_document);
 	tcase_add_test(tc, imds_code_rules);
 	tcase_add_test(tc, process_document);
+	tcase_add_test(tc, expiration_offsets);
+	tcase_add_test(tc, optional_null_is_absent);
 	tcase_add_test(tc, process_version);
 	tcase_add_test(tc, error_document_detection);
 	suite_add_tcase(s, tc);

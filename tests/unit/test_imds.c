@@ -296,6 +296,15 @@ START_TEST(role_listing)
 	c = fetch(ACFS_OK, &e);
 	acfs_creds_unref(c);
 	ck_assert_str_eq(host.http.sent[6].url, LIST_URL ROLE);
+	/* A NUL is no role name character: not the role "", whose URL is
+	 * the listing's own. */
+	tl_http_reply_add(&host.http, 0, 200, SESSION);
+	tl_http_reply_add(&host.http, 0, 200, "\0\0\0");
+	host.http.reply[host.http.nreply - 1].body_len = 3;
+	tl_http_reply_add(&host.http, 0, 200, CREDS_BODY);
+	fetch(ACFS_E_SYNTAX, &e);
+	ck_assert_msg(strstr(e.msg, "is not an IAM role name") != NULL, "%s", e.msg);
+	ck_assert_int_eq(host.http.nsent, 9);
 }
 END_TEST
 

@@ -419,6 +419,8 @@ START_TEST(command_name_len)
 	ck_assert_int_eq(acfs_command_name_len("creds\t--x"), 5);
 	ck_assert_int_eq(acfs_command_name_len("creds"), 5);
 	ck_assert_int_eq(acfs_command_name_len(""), 0);
+	/* An assignment's value may be a secret. */
+	ck_assert_int_eq(acfs_command_name_len("TOKEN=s3cr3t /bin/creds"), 6);
 	memset(longcmd, 'a', 399);
 	longcmd[399] = '\0';
 	ck_assert_int_eq(acfs_command_name_len(longcmd), 256);

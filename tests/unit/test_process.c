@@ -202,6 +202,10 @@ static const fail_case failures[] = {
 	    "not found" }, { "hunter2" } },
 	{ "   ", ACFS_E_CONFIG, { "profile 'dev': credential_process is empty" },
 	  { NULL } },
+	/* sh runs a leading assignment: its value is no program name. */
+	{ "HELPER_TOKEN=hunter3 exit 5", ACFS_E_REMOTE,
+	  { "credential_process 'HELPER_TOKEN=' exited with status 5" },
+	  { "hunter3" } },
 };
 
 START_TEST(failure_explained)
