@@ -8,7 +8,7 @@
 #   make fuzz                 build the libFuzzer targets and run each for
 #                             FUZZ_SECONDS (default 60)
 #   make bench                run the benchmark scripts
-#   make install / uninstall  PREFIX, DESTDIR, BINDIR, LIBDIR, MANDIR
+#   make install / uninstall  PREFIX, DESTDIR, BINDIR, LIBDIR, MANDIR, DATADIR
 #   make deps                 apt-install what the build and tests need
 
 VERSION := 0.1.0
@@ -60,6 +60,13 @@ COMMON_SRCS := $(sort $(wildcard common/*.c))
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(O)/%.o)
 LIB         := $(O)/libacfs.a
 DAEMON      := $(O)/awscredsfs
+PAM_MODULE  := $(O)/plugin/pam_awscreds.so
+PAM_LDFLAGS := -shared -Wl,--version-script=plugin/pam_awscreds.map \
+               -Wl,-z,relro -Wl,-z,now
+ifeq ($(SANITIZE),)
+# (A sanitizer runtime comes from the executable that loads the module.)
+PAM_LDFLAGS += -Wl,--no-undefined
+endif
 
 UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS   := $(UNIT_SRCS:%.c=$(O)/%)
@@ -81,7 +88,7 @@ MAN_PAGES   := $(MAN_SRCS:man/%.rst=$(O)/man/%)
 .PHONY: all check check-all tests fuzz fuzz-build bench install uninstall \
         clean deps demo man
 
-all: $(DAEMON) man
+all: $(DAEMON) $(PAM_MODULE) man
 
 $(O)/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -102,6 +109,24 @@ $(O)/fusefs/%.o: fusefs/%.c $(wildcard fusefs/*.h) $(wildcard common/*.h)
 
 $(DAEMON): $(DAEMON_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_DAEMON) $(LDLIBS_ENGINE)
+
+# The PAM session module.  The static linker takes from libacfs.a (built
+# -fPIC) only the members it needs, so the module needs libpam and libc
+# and nothing else; the version script exports only pam_sm_*.
+$(PAM_MODULE): $(O)/plugin/pam_awscreds.o $(LIB) plugin/pam_awscreds.map
+	$(CC) $(LDFLAGS) $(PAM_LDFLAGS) -o $@ $(O)/plugin/pam_awscreds.o $(LIB) -lpam
+
+# Debian's pam_wrapper.pc names the library itself in Libs.
+PAM_WRAPPER_LIB := $(strip $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/null))
+# The PAM tests load that module (dlopen, then libpamtest under pam_wrapper
+# and valgrind); test_pam.c says what it needs at run time.
+$(O)/tests/unit/test_pam: tests/unit/test_pam.c $(TESTLIB_OBJ) $(PAM_MODULE) $(LIB) tests/lib/testlib.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell $(PKG_CONFIG) --cflags check 2>/dev/null) \
+	  -DACFS_PAM_MODULE='"$(abspath $(PAM_MODULE))"' -DACFS_SRCDIR='"$(CURDIR)"' \
+	  -DACFS_DAEMON='"$(abspath $(DAEMON))"' \
+	  $(if $(PAM_WRAPPER_LIB),-DACFS_PAM_WRAPPER_LIB='"$(PAM_WRAPPER_LIB)"') \
+	  $(LDFLAGS) -o $@ $< $(TESTLIB_OBJ) $(LIB) $(LDLIBS_TEST) -lpamtest -lpam -ldl
 
 $(O)/tests/lib/%.o: tests/lib/%.c tests/lib/testlib.h
 	@mkdir -p $(dir $@)
@@ -174,13 +199,21 @@ $(O)/man/%: man/%.rst
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(DAEMON) $(DESTDIR)$(BINDIR)/awscredsfs
+	install -d $(DESTDIR)$(LIBDIR)/security
+	install -m 0644 $(PAM_MODULE) $(DESTDIR)$(LIBDIR)/security/pam_awscreds.so
+	install -d $(DESTDIR)$(DATADIR)/awscredsfs
+	install -m 0644 plugin/awscreds.sh $(DESTDIR)$(DATADIR)/awscredsfs/awscreds.sh
 	for p in $(MAN_PAGES); do \
-	  install -m 0644 $$p $(DESTDIR)$(MANDIR)/man1/$$(basename $$p); done
+	  install -d $(DESTDIR)$(MANDIR)/man$${p##*.}; \
+	  install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/$$(basename $$p); done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/awscredsfs
+	rm -f $(DESTDIR)$(LIBDIR)/security/pam_awscreds.so
+	rm -f $(DESTDIR)$(DATADIR)/awscredsfs/awscreds.sh
+	rmdir $(DESTDIR)$(DATADIR)/awscredsfs 2>/dev/null || true
 	for p in $(MAN_SRCS:man/%.rst=%); do \
-	  rm -f $(DESTDIR)$(MANDIR)/man1/$$p; done
+	  rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$$p; done
 
 deps:
 	scripts/install-deps

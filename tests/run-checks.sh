@@ -107,6 +107,12 @@ for t in tests/emulator/test_*.py; do
 	[ -f "$t" ] || continue
 	run_one "py/$(basename "$t" .py)" /usr/bin/python3 "$t"
 done
+# The shell plugin's suites (tests/plugin/*.bats) need no daemon: once,
+# with the first build directory's man page and make install.
+for t in tests/plugin/*.bats; do
+	[ -f "$t" ] || continue
+	run_one "plugin/$(basename "$t" .bats)" run_bats "plugin/$(basename "$t" .bats)" "$t" "$ACFS_BUILD/awscredsfs"
+done
 
 # Optional fuzz smoke run: ACFS_FUZZ_DIR=build-fuzz ACFS_FUZZ_SECONDS=N.
 run_fuzz() {
