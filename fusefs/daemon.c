@@ -27,16 +27,9 @@
 #include "opts.h"
 #include "watch.h"
 
-/* Forks before any thread exists.  The parent waits until the child says
- * the mount is ready (one byte on the pipe) and exits 0, or exits with the
- * child's status when it failed first.  The child gets the pipe's write
- * end, or -1 on failure. */
-static int detach(void)
+pid_t acfs_daemon_fork_piped(int p[2])
 {
-	int p[2], st;
-	ssize_t n;
 	pid_t pid;
-	char c;
 
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		acfs_dlog(LOG_ERR, "pipe: %s", strerror(errno));
@@ -49,8 +42,24 @@ static int detach(void)
 		acfs_dlog(LOG_ERR, "fork: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
-		return -1;
 	}
+	return pid;
+}
+
+/* Forks before any thread exists.  The parent waits until the child says
+ * the mount is ready (one byte on the pipe) and exits 0, or exits with the
+ * child's status when it failed first.  The child gets the pipe's write
+ * end, or -1 on failure. */
+static int detach(void)
+{
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	pid = acfs_daemon_fork_piped(p);
+	if (pid < 0)
+		return -1;
 	if (pid > 0) {
 		close(p[1]);
 		while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
@@ -67,16 +76,22 @@ static int detach(void)
 	return p[1];
 }
 
+/* The mount is ready: one byte to whoever waits on fd. */
+static void tell_ready(int fd)
+{
+	if (write(fd, "", 1) != 1)
+		acfs_dlog(LOG_WARNING, "cannot tell the parent we are ready: %s",
+			  strerror(errno));
+	close(fd);
+}
+
 /* The mount is ready: release the waiting parent and let go of the
  * terminal. */
 static void signal_ready(int fd)
 {
 	int null;
 
-	if (write(fd, "", 1) != 1)
-		acfs_dlog(LOG_WARNING, "cannot tell the parent we are ready: %s",
-			  strerror(errno));
-	close(fd);
+	tell_ready(fd);
 	if (chdir("/") != 0)
 		acfs_dlog(LOG_WARNING, "chdir /: %s", strerror(errno));
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -167,6 +182,23 @@ static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *co)
 int acfs_daemon_main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	acfs_mopts o;
+	int rc;
+
+	if (acfs_mopts_parse(argc, argv, &o, &args) != 0)
+		return ACFS_DAEMON_USAGE;
+	if (o.show_help || o.show_version)
+		rc = o.show_help ? ACFS_DAEMON_HELP : ACFS_DAEMON_VERSION;
+	else
+		rc = acfs_daemon_serve(&o, &args, -1);
+	fuse_opt_free_args(&args);
+	acfs_mopts_free(&o);
+	return rc;
+}
+
+int acfs_daemon_serve(const acfs_mopts *o, struct fuse_args *args,
+		      int exec_ready_fd)
+{
 	struct fuse_cmdline_opts co;
 	struct fuse_session *se = NULL;
 	const struct fuse_lowlevel_ops *ops;
@@ -176,12 +208,11 @@ int acfs_daemon_main(int argc, char **argv)
 	acfs_http *http = NULL;
 	acfs_watch *watch = NULL;
 	acfs_fs *fs = NULL;
-	acfs_mopts o;
 	acfs_err e;
 	char *mp = NULL, *mp_canon = NULL, *config = NULL, *creds = NULL;
 	struct sigaction sa;
-	int rc = 1, ready_fd = -1, handlers = 0, mounted = 0, ret, level;
-	int harden_rc;
+	int rc = 1, ready_fd = exec_ready_fd, handlers = 0, mounted = 0;
+	int ret, level, harden_rc;
 	size_t opsz;
 
 	/* Up to 64 FUSE workers each get a malloc arena of their own by
@@ -193,17 +224,14 @@ int acfs_daemon_main(int argc, char **argv)
 	memset(&co, 0, sizeof(co));
 	acfs_err_clear(&e);
 	harden_rc = acfs_harden() == 0 ? 0 : errno;
-	if (acfs_mopts_parse(argc, argv, &o, &args) != 0)
+	if (fuse_parse_cmdline(args, &co) != 0) {
+		if (exec_ready_fd >= 0)
+			close(exec_ready_fd);
 		return ACFS_DAEMON_USAGE;
-	if (o.show_help || o.show_version) {
-		rc = o.show_help ? ACFS_DAEMON_HELP : ACFS_DAEMON_VERSION;
-		goto out_args;
 	}
-	if (fuse_parse_cmdline(&args, &co) != 0) {
-		rc = ACFS_DAEMON_USAGE;
-		goto out_args;
-	}
-	level = o.loglevel >= 0 ? o.loglevel : co.debug ? LOG_DEBUG : LOG_INFO;
+	if (exec_ready_fd >= 0)
+		co.foreground = 1;   /* --exec waits on the fd instead */
+	level = o->loglevel >= 0 ? o->loglevel : co.debug ? LOG_DEBUG : LOG_INFO;
 	acfs_dlog_open(co.foreground ? ACFS_DLOG_STDERR :
 		       ACFS_DLOG_STDERR | ACFS_DLOG_SYSLOG, level, co.debug);
 	if (harden_rc != 0)
@@ -211,17 +239,17 @@ int acfs_daemon_main(int argc, char **argv)
 			  strerror(harden_rc));
 
 	/* Where, and from which files. */
-	mp = o.mountpoint ? acfs_mnt_abspath(o.mountpoint) : acfs_mnt_default();
+	mp = o->mountpoint ? acfs_mnt_abspath(o->mountpoint) : acfs_mnt_default();
 	if (mp == NULL)
 		goto out;
-	if ((!o.config_set || !o.credentials_set) &&
+	if ((!o->config_set || !o->credentials_set) &&
 	    acfs_locate(acfs_env_process(), &loc, &e) != ACFS_OK) {
 		acfs_dlog(LOG_ERR, "%s; name the files with -o config=FILE,"
 			  "credentials=FILE", e.msg);
 		goto out;
 	}
-	if (file_path(o.config_set, o.config, loc.config_path, &config) != 0 ||
-	    file_path(o.credentials_set, o.credentials, loc.credentials_path,
+	if (file_path(o->config_set, o->config, loc.config_path, &config) != 0 ||
+	    file_path(o->credentials_set, o->credentials, loc.credentials_path,
 		      &creds) != 0)
 		goto out;
 	if (acfs_mnt_prepare(mp) != 0)
@@ -236,10 +264,10 @@ int acfs_daemon_main(int argc, char **argv)
 		goto out;
 	acfs_mnt_warn_writable(config, "config");
 	acfs_mnt_warn_writable(creds, "credentials");
-	if (o.uid != geteuid() && !o.allow_other)
+	if (o->uid != geteuid() && !o->allow_other)
 		acfs_dlog(LOG_WARNING, "uid=%u: without -o allow_other only the "
 			  "mounting user (uid %u) can use the mount",
-			  (unsigned)o.uid, (unsigned)geteuid());
+			  (unsigned)o->uid, (unsigned)geteuid());
 
 	/* Detach before any thread exists; report readiness later. */
 	if (!co.foreground) {
@@ -256,7 +284,7 @@ int acfs_daemon_main(int argc, char **argv)
 		acfs_dlog(LOG_ERR, "%s", e.msg);
 		goto out;
 	}
-	fs = acfs_fs_new(o.uid, o.gid);
+	fs = acfs_fs_new(o->uid, o->gid);
 	if (fs == NULL) {
 		acfs_dlog(LOG_ERR, "out of memory");
 		goto out;
@@ -266,10 +294,10 @@ int acfs_daemon_main(int argc, char **argv)
 	eo.credentials_path = creds;
 	eo.env = acfs_env_process();
 	eo.http = http;
-	eo.refresh_window_s = o.refresh_window_s;
-	eo.sts_timeout_ms = o.sts_timeout_ms;
-	eo.process_timeout_ms = o.process_timeout_ms;
-	eo.profile_filter = o.profiles;
+	eo.refresh_window_s = o->refresh_window_s;
+	eo.sts_timeout_ms = o->sts_timeout_ms;
+	eo.process_timeout_ms = o->process_timeout_ms;
+	eo.profile_filter = o->profiles;
 	eo.mount_point = mp;
 	eo.on_change = acfs_fs_on_change;
 	eo.on_change_ctx = fs;
@@ -280,7 +308,7 @@ int acfs_daemon_main(int argc, char **argv)
 	acfs_fs_set_engine(fs, eng);
 
 	ops = acfs_fs_ops(&opsz);
-	se = fuse_session_new(&args, ops, opsz, fs);
+	se = fuse_session_new(args, ops, opsz, fs);
 	if (se == NULL) {
 		acfs_dlog(LOG_ERR, "cannot start the FUSE session (see above)");
 		goto out;
@@ -305,7 +333,10 @@ int acfs_daemon_main(int argc, char **argv)
 	acfs_dlog(LOG_INFO, "mounted on %s (config %s, credentials %s)", mp,
 		  config ? config : "none", creds ? creds : "none");
 	if (ready_fd >= 0) {
-		signal_ready(ready_fd);
+		if (exec_ready_fd >= 0)
+			tell_ready(ready_fd);
+		else
+			signal_ready(ready_fd);
 		ready_fd = -1;
 	}
 
@@ -314,8 +345,9 @@ int acfs_daemon_main(int argc, char **argv)
 	mask_signals(SIG_BLOCK, 0);
 	/* libfuse 3.14 returns the signal that ended the loop: a clean
 	 * stop, as an unmount is. */
-	if (ret > 0)
-		acfs_dlog(LOG_INFO, "%s: unmounting", strsignal(ret));
+	if (ret > 0)   /* under --exec, the supervisor's stop: it said why */
+		acfs_dlog(exec_ready_fd >= 0 ? LOG_DEBUG : LOG_INFO,
+			  "%s: unmounting", strsignal(ret));
 	else if (ret < 0)
 		acfs_dlog(LOG_ERR, "the FUSE loop failed: %s", strerror(-ret));
 	rc = ret < 0 ? 1 : 0;
@@ -348,8 +380,5 @@ out:
 	acfs_locations_free(&loc);
 	free(co.mountpoint);
 	acfs_dlog_close();
-out_args:
-	fuse_opt_free_args(&args);
-	acfs_mopts_free(&o);
 	return rc;
 }

@@ -1,6 +1,8 @@
 /* main.c - the awscredsfs command line.
  *
  *   awscredsfs [MOUNTPOINT] [-f] [-o OPTIONS]     mount (daemon.c)
+ *   awscredsfs [MOUNTPOINT] [-o OPTIONS] --exec PROFILE [--refresh] -- CMD...
+ *                                                  entrypoint (exec.c)
  *   awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]
  *   awscredsfs --check [--config FILE] [--credentials FILE]
  *   awscredsfs --resolve PROFILE [--sts-timeout SECONDS] [...]
@@ -18,6 +20,7 @@
 #include "creds.h"
 #include "daemon.h"
 #include "env.h"
+#include "exec.h"
 #include "files.h"
 #include "http.h"
 #include "harden.h"
@@ -39,6 +42,8 @@ static void usage(FILE *f, int with_fuse)
 {
 	fprintf(f,
 "usage: awscredsfs [MOUNTPOINT] [-f] [-d] [-s] [-o OPTION[,OPTION...]]\n"
+"       awscredsfs [MOUNTPOINT] [-o OPTION[,OPTION...]] --exec PROFILE\n"
+"                  [--refresh] -- COMMAND [ARG...]\n"
 "       awscredsfs --plan PROFILE [--json] [--config FILE] [--credentials FILE]\n"
 "       awscredsfs --check [--config FILE] [--credentials FILE]\n"
 "       awscredsfs --resolve PROFILE [--sts-timeout SECONDS] [--config FILE]\n"
@@ -53,11 +58,28 @@ static void usage(FILE *f, int with_fuse)
 "Serves AWS role credentials as files: a directory per profile of the AWS\n"
 "config, with credentials, expiration, process.json, config, env and status.\n"
 "Each profile's chain is resolved with STS on first read and refreshed before\n"
-"it expires.  --plan and --check show how each profile's credentials would be\n"
-"obtained, hop by hop, without contacting AWS.  --resolve runs the chain once.\n"
+"it expires.  --exec mounts, runs one command for one profile and unmounts.\n"
+"--plan and --check show how each profile's credentials would be obtained,\n"
+"hop by hop, without contacting AWS.  --resolve runs the chain once.\n"
 "\n");
 	acfs_mopts_usage(f);
 	fprintf(f,
+"\n"
+"Entrypoint mode (a container's one-line entrypoint):\n"
+"  --exec PROFILE      mount on MOUNTPOINT (or use the awscredsfs mount\n"
+"                      already there), run COMMAND with\n"
+"                      AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE\n"
+"                      pointing at PROFILE's files and its region in\n"
+"                      AWS_REGION and AWS_DEFAULT_REGION (AWS_PROFILE, key\n"
+"                      and web identity variables unset), forward\n"
+"                      SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2\n"
+"                      to it, unmount once it exits, and exit with its\n"
+"                      status (128+N when signal N killed it;\n"
+"                      126 or 127 when it cannot be run; 125 when awscredsfs\n"
+"                      failed first, e.g. an unknown PROFILE); logs on stderr\n"
+"  --refresh           with --exec: AWS_PROFILE=refresh, so that SDKs run\n"
+"                      credential_process and refresh by themselves\n"
+"  -- COMMAND [ARG...] the command, run from PATH\n"
 "\n"
 "Other modes:\n"
 "  --plan PROFILE      print the chain of hops for PROFILE; exit 1 with the\n"
@@ -113,6 +135,25 @@ static int engine_mode(int argc, char **argv)
 		}
 	}
 	return 0;
+}
+
+/* The exit status of the mount and entrypoint modes, printing what their
+ * ACFS_DAEMON_* codes ask for. */
+static int mount_status(int rc)
+{
+	switch (rc) {
+	case ACFS_DAEMON_USAGE:
+		usage(stderr, 0);
+		return 2;
+	case ACFS_DAEMON_HELP:
+		usage(stdout, 1);
+		return 0;
+	case ACFS_DAEMON_VERSION:
+		printf("awscredsfs %s\n", ACFS_VERSION);
+		return 0;
+	default:
+		return rc;
+	}
 }
 
 static void print_problems(const acfs_profiles *set)
@@ -275,23 +316,13 @@ int main(int argc, char **argv)
 	long sts_timeout_ms = 0;
 	char *end;
 
+	/* Before acfs_harden: the entrypoint keeps the hard core limit for
+	 * its command (exec.c). */
+	if (acfs_exec_wanted(argc, argv))
+		return mount_status(acfs_exec_main(argc, argv));
 	acfs_harden();
-	if (!engine_mode(argc, argv)) {
-		rc = acfs_daemon_main(argc, argv);
-		switch (rc) {
-		case ACFS_DAEMON_USAGE:
-			usage(stderr, 0);
-			return 2;
-		case ACFS_DAEMON_HELP:
-			usage(stdout, 1);
-			return 0;
-		case ACFS_DAEMON_VERSION:
-			printf("awscredsfs %s\n", ACFS_VERSION);
-			return 0;
-		default:
-			return rc;
-		}
-	}
+	if (!engine_mode(argc, argv))
+		return mount_status(acfs_daemon_main(argc, argv));
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': mode = MODE_PLAN; profile = optarg; break;

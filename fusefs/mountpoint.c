@@ -169,25 +169,42 @@ static int stale_mount(const char *mp)
 	return stat(mp, &st) != 0 && errno == ENOTCONN;
 }
 
+int acfs_mnt_clear_stale(const char *mp)
+{
+	int e;
+
+	if (!stale_mount(mp))
+		return 0;
+	acfs_dlog(LOG_WARNING, "%s is a stale mount (its daemon died); "
+		  "detaching it", mp);
+	if (geteuid() == 0)
+		e = umount2(mp, MNT_DETACH);
+	else
+		e = run_fusermount(mp);
+	if (e != 0 || stale_mount(mp)) {
+		acfs_dlog(LOG_ERR, "%s is a stale FUSE mount whose daemon "
+			  "died, and it could not be detached; run: "
+			  "fusermount3 -u %s", mp, mp);
+		return -1;
+	}
+	return 0;
+}
+
+int acfs_mnt_live_fuse(const char *mp)
+{
+	struct stat st;
+
+	return stat(mp, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       live_fuse_mount(mp, &st);
+}
+
 int acfs_mnt_prepare(const char *mp)
 {
 	struct stat st;
 	int e;
 
-	if (stale_mount(mp)) {
-		acfs_dlog(LOG_WARNING, "%s is a stale mount (its daemon died); "
-			  "detaching it", mp);
-		if (geteuid() == 0)
-			e = umount2(mp, MNT_DETACH);
-		else
-			e = run_fusermount(mp);
-		if (e != 0 || stale_mount(mp)) {
-			acfs_dlog(LOG_ERR, "%s is a stale FUSE mount whose daemon "
-				  "died, and it could not be detached; run: "
-				  "fusermount3 -u %s", mp, mp);
-			return -1;
-		}
-	}
+	if (acfs_mnt_clear_stale(mp) != 0)
+		return -1;
 	if (stat(mp, &st) == 0) {
 		if (!S_ISDIR(st.st_mode)) {
 			acfs_dlog(LOG_ERR, "mount point %s is not a directory", mp);

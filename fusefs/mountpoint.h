@@ -29,6 +29,15 @@ int acfs_mnt_inside(const char *file, const char *dir);
  * to do. */
 int acfs_mnt_prepare(const char *mp);
 
+/* Detaches mp when it is a FUSE mount whose daemon died (as
+ * acfs_mnt_prepare does first).  Returns 0 when nothing stale is left,
+ * else -1 with the message on the log. */
+int acfs_mnt_clear_stale(const char *mp);
+
+/* Whether mp is itself a live FUSE mount (its own device, statfs type
+ * FUSE, answering). */
+int acfs_mnt_live_fuse(const char *mp);
+
 /* Logs a warning when path exists and group or others may write it (they
  * could then choose the roles this daemon assumes). */
 void acfs_mnt_warn_writable(const char *path, const char *what);
