@@ -45,14 +45,12 @@ from fslib import (  # noqa: E402
     AWS_CLI, REPO, ROLE_A, SLOW, FsCase, assumed_arn, main)
 
 sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
-from test_pod_identity_imds import AGENT, IMDS, Proc  # noqa: E402
+# The emulators' own world: the node user, the association role and the
+# instance role.
+from test_pod_identity_imds import (  # noqa: E402
+    ACCT, ACCT_POD, AGENT, ASSOC_ROLE, IMDS, INSTANCE_ROLE, NODE, NODE_ARN,
+    Proc)
 
-ACCT = "111122223333"
-ACCT_POD = "222233334444"
-NODE_ARN = "arn:aws:iam::%s:user/eks-node" % ACCT
-NODE = ("AKIANODE00EXAMPLE001", "nodeSecretKeyEXAMPLE+nodeSecretKey/EXA01")
-ASSOC_ROLE = "arn:aws:iam::%s:role/assoc-role" % ACCT
-INSTANCE_ROLE = "arn:aws:iam::%s:role/ec2-instance-role" % ACCT
 TARGET = "arn:aws:iam::%s:role/eks-pod-identity-aws-resources" % ACCT_POD
 TARGET_NOTAG = "arn:aws:iam::%s:role/no-tag-session" % ACCT_POD
 FROM_EC2 = "arn:aws:iam::%s:role/from-ec2" % ACCT_POD
