@@ -176,15 +176,22 @@ static void __attribute__((noreturn))
 child(const char *path, char *const *argv, char *const *envp, int in_fd,
       int out_fd, int err_fd, int status_fd, int max_fd)
 {
-	struct sigaction dfl;
+	/* The kernel's struct for rt_sigaction.  glibc's sigaction() refuses
+	 * its own two real-time signals (32, 33), so an ignored disposition
+	 * of theirs inherited from our parent would survive the exec; the
+	 * system call resets those too. */
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
 	sigset_t none;
 	int sig, fd, err;
 
 	setpgid(0, 0);
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);   /* EINVAL for KILL, STOP: fine */
+	for (sig = 1; sig < 65; sig++)   /* EINVAL for KILL, STOP: fine */
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	if (child_dup(in_fd, 0) != 0 || child_dup(out_fd, 1) != 0 ||
 	    child_dup(err_fd, 2) != 0)
 		_exit(126);

@@ -1086,8 +1086,9 @@ END_TEST
  * two endpoints are two sources, one endpoint is one. */
 START_TEST(imds_hop_key_covers_the_endpoint)
 {
-	char k1[1][ACFS_HOPKEY_LEN + 1], k2[1][ACFS_HOPKEY_LEN + 1];
-	char k3[1][ACFS_HOPKEY_LEN + 1];
+	/* a key per hop: IMDS, then the role */
+	char k1[2][ACFS_HOPKEY_LEN + 1], k2[2][ACFS_HOPKEY_LEN + 1];
+	char k3[2][ACFS_HOPKEY_LEN + 1];
 	acfs_err e;
 
 	cfg("[profile a]\ncredential_source = Ec2InstanceMetadata\n"
