@@ -1545,15 +1545,18 @@ class TestProcess(unittest.TestCase):
 
 # ---------------------------------------------------------------------------
 
-def report(passed, failed, skipped):
+def report_suite(name, passed, failed, skipped):
+    """Prints a suite's counts as tl_report does, and appends them to
+    $ACFS_RESULTS (name prefixed by $ACFS_SUITE_PREFIX).  Every Python
+    suite reports through this."""
     prefix = os.environ.get("ACFS_SUITE_PREFIX", "")
-    print("suite %semulator: passed=%d failed=%d skipped=%d"
-          % (prefix, passed, failed, skipped), flush=True)
+    print("suite %s%s: passed=%d failed=%d skipped=%d"
+          % (prefix, name, passed, failed, skipped), flush=True)
     path = os.environ.get("ACFS_RESULTS")
     if path:
         with open(path, "a") as f:
-            f.write("%semulator %d %d %d\n" % (prefix, passed, failed,
-                                               skipped))
+            f.write("%s%s %d %d %d\n" % (prefix, name, passed, failed,
+                                         skipped))
 
 
 def main(argv):
@@ -1570,7 +1573,7 @@ def main(argv):
     passed = max(0, res.testsRun - len(res.failures) - len(res.errors) -
                  len(res.unexpectedSuccesses) - skipped -
                  len(res.expectedFailures))
-    report(passed, failed, skipped)
+    report_suite("emulator", passed, failed, skipped)
     return 1 if failed else 0
 
 

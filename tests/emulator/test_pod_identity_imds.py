@@ -53,7 +53,7 @@ except ImportError:  # pragma: no cover
 
 sys.dont_write_bytecode = True
 from test_emulator import (PYTHON, Emulator, conformance_dir,  # noqa: E402
-                           make_tls)
+                           make_tls, report_suite)
 
 
 # ---------------------------------------------------------------------------
@@ -953,17 +953,6 @@ class TestProcess(unittest.TestCase):
 
 # ---------------------------------------------------------------------------
 
-def report(passed, failed, skipped):
-    prefix = os.environ.get("ACFS_SUITE_PREFIX", "")
-    print("suite %s%s: passed=%d failed=%d skipped=%d"
-          % (prefix, SUITE, passed, failed, skipped), flush=True)
-    path = os.environ.get("ACFS_RESULTS")
-    if path:
-        with open(path, "a") as f:
-            f.write("%s%s %d %d %d\n" % (prefix, SUITE, passed, failed,
-                                         skipped))
-
-
 def interrupted(signum, frame):
     raise KeyboardInterrupt("signal %d" % signum)
 
@@ -987,7 +976,7 @@ def main(argv):
     skipped = len(res.skipped)
     passed = max(0, res.testsRun - failed - skipped -
                  len(res.expectedFailures))
-    report(passed, failed, skipped)
+    report_suite(SUITE, passed, failed, skipped)
     return 1 if failed else 0
 
 

@@ -47,6 +47,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
 # PYTHON and jwt_claims are re-exported for the test files.
 from test_emulator import (  # noqa: E402,F401
     Emulator, HAVE_BOTOCORE, PYTHON, mint, jwt_claims)
+from test_emulator import report_suite as report  # noqa: E402
 
 BUILD = os.environ.get("ACFS_BUILD") or os.path.join(REPO, "build")
 ACFS = os.path.join(BUILD, "awscredsfs")
@@ -610,17 +611,6 @@ class FsCase(unittest.TestCase):
 
 # ---------------------------------------------------------------------------
 # Running and reporting
-
-def report(name, passed, failed, skipped):
-    prefix = os.environ.get("ACFS_SUITE_PREFIX", "")
-    print("suite %s%s: passed=%d failed=%d skipped=%d"
-          % (prefix, name, passed, failed, skipped), flush=True)
-    path = os.environ.get("ACFS_RESULTS")
-    if path:
-        with open(path, "a") as f:
-            f.write("%s%s %d %d %d\n" % (prefix, name, passed, failed,
-                                         skipped))
-
 
 def _flatten(suite):
     for t in suite:

@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
 # The emulator harness (process handling, control API, minting, test CA).
 from test_emulator import (  # noqa: E402
     Emulator, HAVE_BOTOCORE, make_tls, mint, jwt_claims)
+from test_emulator import report_suite as report  # noqa: E402
 
 BUILD = os.environ.get("ACFS_BUILD") or os.path.join(REPO, "build")
 ACFS = os.path.join(BUILD, "awscredsfs")
@@ -670,17 +671,6 @@ class TestPlainHttp(Base):
 
 
 # ---------------------------------------------------------------------------
-
-def report(name, passed, failed, skipped):
-    prefix = os.environ.get("ACFS_SUITE_PREFIX", "")
-    print("suite %s%s: passed=%d failed=%d skipped=%d"
-          % (prefix, name, passed, failed, skipped), flush=True)
-    path = os.environ.get("ACFS_RESULTS")
-    if path:
-        with open(path, "a") as f:
-            f.write("%s%s %d %d %d\n" % (prefix, name, passed, failed,
-                                         skipped))
-
 
 def main(argv):
     verbosity = 2 if "-v" in argv else 1
